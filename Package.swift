@@ -1,0 +1,39 @@
+// swift-tools-version: 6.1
+// ttcg: a distributed parameter-sweep batch engine for test-time compute games.
+// Module arrows point one way (see docs/architecture.md):
+//   GameCore <- Profiles <- TTCGCommands <- ttcg ; CZeroMQ / CHDF5 stay at the edges.
+import PackageDescription
+
+let package = Package(
+    name: "ttcg",
+    products: [
+        .executable(name: "ttcg", targets: ["ttcg"]),
+        .library(name: "GameCore", targets: ["GameCore"]),
+        .library(name: "Profiles", targets: ["Profiles"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // Pure model of the paper: no I/O, no sockets, no HDF5.
+        .target(name: "GameCore"),
+        // Provider curves: market files (YAML), later the catalog and ingestion.
+        .target(name: "Profiles", dependencies: ["GameCore", .product(name: "Yams", package: "Yams")]),
+        // System libraries, with C shims for the macros Swift cannot import.
+        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq",
+                       providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial",
+                       providers: [.apt(["libhdf5-dev"])]),
+        // The command line: argument parsing and report rendering, no model logic.
+        .target(name: "TTCGCommands", dependencies: [
+            "GameCore", "Profiles",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "ttcg", dependencies: ["TTCGCommands"]),
+        .testTarget(name: "GameCoreTests", dependencies: ["GameCore"]),
+        .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "GameCore"]),
+        .testTarget(name: "SystemLibrariesTests", dependencies: ["CZeroMQ", "CHDF5"]),
+        .testTarget(name: "TTCGCommandsTests", dependencies: ["TTCGCommands", "GameCore", "Profiles"]),
+    ]
+)
