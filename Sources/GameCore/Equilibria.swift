@@ -17,13 +17,13 @@ public struct EnumerationOptions: Sendable, Hashable {
     public var tolerance: Double = 1e-8
     /// Refuse markets with more profiles than this.
     public var profileBudget: Int = 100_000_000
-    /// Worker threads (Dispatch); 1 runs on the calling thread.
-    public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Worker threads (Dispatch); 1 runs on the calling thread, 0 means every core.
+    public var threads: Int = 0
     /// How many equilibria to return as examples (the first ones in lexicographic order).
     public var exampleLimit: Int = 32
 
     public init(tolerance: Double = 1e-8, profileBudget: Int = 100_000_000,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount, exampleLimit: Int = 32) {
+                threads: Int = 0, exampleLimit: Int = 32) {
         self.tolerance = tolerance
         self.profileBudget = profileBudget
         self.threads = threads
@@ -105,7 +105,9 @@ extension Game {
         }
         let n = providerCount, k = levelCount
         let prefixes = total / k
-        let chunkCount = Swift.max(1, Swift.min(prefixes, Swift.max(1, options.threads) * 16))
+        // Resolved here, not in the options' initialiser: asking the system costs ~80 us.
+        let threads = options.threads > 0 ? options.threads : ProcessInfo.processInfo.activeProcessorCount
+        let chunkCount = Swift.max(1, Swift.min(prefixes, threads * 16))
         let slots = TallySlots(count: chunkCount)
 
         // The fast path's exponentials, shifted once by the largest one.
@@ -133,7 +135,7 @@ extension Game {
             }
             slots.slots[c] = tally
         }
-        if options.threads <= 1 || chunkCount == 1 {
+        if threads <= 1 || chunkCount == 1 {
             for c in 0..<chunkCount { work(c) }
         } else {
             DispatchQueue.concurrentPerform(iterations: chunkCount, execute: work)
