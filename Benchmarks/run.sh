@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Builds the GameCore benchmarks in release, runs them (ordo-one/benchmark), the Swift
+# sanity/cross-check tool and the NumPy baseline, and prints a summary table with medians.
+#
+#   bash Benchmarks/run.sh                 # everything (what `make bench` calls)
+#   bash Benchmarks/run.sh --filter 'max welfare.*'   # only matching benchmarks (regex)
+#   bash Benchmarks/run.sh --no-numpy      # skip the ~13 s NumPy baseline and the cross-check
+#
+# Exits 1 if a case misses its target or Swift and NumPy disagree.
+# Everything is built in Benchmarks/.build (never in the root package's .build).
+# Raw outputs are kept in Benchmarks/.build/bench-results/.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$here"
+
+filter=""
+numpy=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --filter) filter="$2"; shift 2 ;;
+        --no-numpy) numpy=0; shift ;;
+        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+    esac
+done
+
+results="$here/.build/bench-results"
+mkdir -p "$results"
+rm -f "$results"/*.txt "$results"/*.md
+
+echo "== load before: $(uptime)"
+echo "== building (release)"
+swift build -c release --product ttcg-bench-check 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+[ -x .build/release/ttcg-bench-check ] || { echo "run.sh: build failed" >&2; exit 1; }
+
+echo "== sanity: markets (a), (b), (c)"
+.build/release/ttcg-bench-check --all | tee "$results/check.txt"
+
+echo "== benchmarks (ordo-one/benchmark, wall clock percentiles)"
+bench_args=(benchmark --target GameCoreBenchmarks --format markdown --path stdout --no-progress)
+[ -n "$filter" ] && bench_args+=(--filter "$filter")
+swift package "${bench_args[@]}" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' | tee "$results/benchmarks.md"
+
+if [ "$numpy" = 1 ]; then
+    echo "== NumPy baseline (every profile of market (a))"
+    python3 numpy_baseline.py | tee "$results/numpy.txt"
+fi
+echo "== load after: $(uptime)"
+
+python3 - "$results" <<'PY'
+import os, re, sys
+
+results = sys.argv[1]
+md = open(os.path.join(results, "benchmarks.md"), encoding="utf-8").read()
+
+UNITS = {"ns": 1e-9, "μs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+
+def human(sec):
+    if sec < 1e-3: return f"{sec * 1e6:.2f} µs"
+    if sec < 1: return f"{sec * 1e3:.2f} ms"
+    return f"{sec:.3f} s"
+
+# name -> (p25, p50, p75, p0, samples) in seconds, from the markdown tables.
+cases = {}
+name = None
+for line in md.splitlines():
+    if line.startswith("### "):
+        name = line[4:].strip()
+    m = re.match(r"\|\s*Time \(wall clock\) \((\S+)\)\s*\*?\s*\|(.*)", line)
+    if name and m:
+        scale = UNITS[m.group(1)]
+        cols = [c.strip().replace(",", "") for c in m.group(2).split("|") if c.strip()]
+        p0, p25, p50, p75 = (float(c) * scale for c in cols[:4])
+        cases[name] = (p25, p50, p75, p0, int(cols[-1]))
+
+# (case, target in seconds or None for information only)
+table = [
+    ("complete game 9x6 beta=1000", 50e-6),
+    ("dynamics only 9x6", None),
+    ("max welfare only 9x6", None),
+    ("max welfare 1000x64 beta=1000", 100e-3),
+    ("all equilibria 9x7 beta=1000, 2 threads", 2.0),
+    ("all equilibria 9x7 beta=1000, 1 thread", None),
+    ("all equilibria 9x6 GSM8K beta=1000, 2 threads", None),
+]
+failed = False
+rows = [("case", "median", "p25", "p75", "min", "n", "target", "result")]
+for case, target in table:
+    if case not in cases:
+        rows.append((case, "-", "-", "-", "-", "-", human(target) if target else "-", "not run"))
+        continue
+    p25, p50, p75, p0, n = cases[case]
+    if target is None:
+        verdict = "info"
+    elif p50 < target:
+        verdict = f"PASS ({target / p50:.0f}x margin)"
+    else:
+        verdict, failed = "FAIL", True
+    rows.append((case, human(p50), human(p25), human(p75), human(p0), str(n),
+                 "< " + human(target) if target else "-", verdict))
+
+numpy_path = os.path.join(results, "numpy.txt")
+def kv(path):
+    out = {}
+    for line in open(path, encoding="utf-8"):
+        if "=" in line and not line.startswith("#"):
+            k, v = line.strip().split("=", 1)
+            out[k] = v.split()[0]
+    return out
+check = kv(os.path.join(results, "check.txt"))
+if os.path.exists(numpy_path):
+    npy = kv(numpy_path)
+    secs = float(npy["numpy_seconds"])
+    rows.append(("NumPy: every profile 9x6 GSM8K (1 run)", human(secs), "-", "-", "-", "1", "-", "reference"))
+
+widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+print()
+print("== summary (wall clock; machine: %d cores)" % os.cpu_count())
+for j, r in enumerate(rows):
+    print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+    if j == 0:
+        print("  ".join("-" * w for w in widths))
+
+print()
+print(f"market (a): dynamics end {check.get('solve_levels')} "
+      f"PoA {float(check['solve_poa']):.4f} (paper: 1.19), auction winner {check.get('solve_auction_winner')}")
+if os.path.exists(numpy_path):
+    sw, nw = float(check["max_welfare"]), float(npy["max_welfare"])
+    rel = abs(sw - nw) / abs(nw)
+    same_count = check["equilibria"] == npy["equilibria"]
+    ok = rel <= 1e-9 and same_count
+    print(f"cross-check (a) Swift vs NumPy: max welfare {sw:.12g} vs {nw:.12g} (rel. diff {rel:.1e}), "
+          f"equilibria {check['equilibria']} vs {npy['equilibria']}: {'AGREE' if ok else 'DISAGREE'}")
+    if "all equilibria 9x6 GSM8K beta=1000, 2 threads" in cases:
+        sp = cases["all equilibria 9x6 GSM8K beta=1000, 2 threads"][1]
+        print(f"same enumeration: Swift {human(sp)} (2 threads) vs NumPy {human(secs)}: {secs / sp:.0f}x")
+    failed |= not ok
+sys.exit(1 if failed else 0)
+PY

@@ -1,0 +1,88 @@
+# ttcg: build, test, run and benchmark the parameter-sweep engine.
+#
+#   make            build the release binary (installs system libraries first if missing)
+#   make test       what CI runs (.ci/run): build, then every test suite in release mode
+#   make run        solve every example market in jobs/examples/
+#   make bench      the benchmark suite (Benchmarks/run.sh)
+#   make deps       install libzmq and HDF5 development packages if they are missing
+#   make clean      remove every SwiftPM build directory (.build, .build-*)
+#
+# SCRATCH=DIR builds in DIR instead of .build (e.g. `make test SCRATCH=.build-infra`),
+# so that several checkouts or people can build side by side without clobbering each other.
+#
+# Recipes are plain POSIX sh (no bashisms), so the default SHELL is fine.
+
+SWIFT   ?= swift
+CONFIG  ?= release
+SCRATCH ?=
+
+SWIFT_FLAGS := -c $(CONFIG) $(if $(SCRATCH),--scratch-path $(SCRATCH))
+
+# System libraries, by pkg-config name, and the Debian/Ubuntu packages that provide them.
+PKG_CONFIG_MODULES := libzmq hdf5-serial
+APT_PACKAGES       := libzmq3-dev libhdf5-dev pkg-config
+APT_INSTALL        := DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(APT_PACKAGES)
+
+# Where SwiftPM puts the binaries for this configuration. Asked of SwiftPM (it depends on
+# the triple and SCRATCH), at most once per make run and only by targets that use it.
+BIN = $(eval BIN := $$(abspath $$(shell $(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)))$(BIN)
+
+# The example markets: appendix A first (solved at beta = inf), then all the others.
+APPENDIX_A     := jobs/examples/appendix-a.yaml
+OTHER_EXAMPLES := $(filter-out $(APPENDIX_A),$(sort $(wildcard jobs/examples/*.yaml)))
+
+.DEFAULT_GOAL := build
+.PHONY: build test run bench deps clean help
+
+## build: release build of the package (the ttcg binary lands in `swift build --show-bin-path`)
+build: deps
+	$(SWIFT) build $(SWIFT_FLAGS)
+
+## test: release build, then all tests; TTCG_BIN lets end-to-end tests find the binary.
+# Tests use public APIs only. --disable-testable-imports keeps `swift test` from
+# recompiling every module with -enable-testing: it then reuses what `swift build`
+# compiled and adds only the test targets (and the next `make build` is a no-op too).
+# A test that needs `@testable import` will not compile here: test the public API instead.
+test: build
+	TTCG_BIN=$(BIN)/ttcg $(SWIFT) test $(SWIFT_FLAGS) --disable-testable-imports
+
+## run: solve every example market
+run: build
+	$(BIN)/ttcg solve $(APPENDIX_A) --beta inf
+	@for spec in $(OTHER_EXAMPLES); do \
+	    echo "$(BIN)/ttcg solve $$spec"; \
+	    $(BIN)/ttcg solve "$$spec" || exit 1; \
+	done
+
+## bench: benchmark suite
+bench:
+	bash Benchmarks/run.sh
+
+## deps: install the system libraries if pkg-config cannot find them (quiet when present)
+deps:
+	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists $(PKG_CONFIG_MODULES); then \
+	    exit 0; \
+	fi; \
+	echo "ttcg needs $(APT_PACKAGES) (pkg-config: $(PKG_CONFIG_MODULES))."; \
+	if [ "$$(id -u)" -ne 0 ]; then \
+	    echo "Not root, so not installing them. Run:" >&2; \
+	    echo "  sudo apt-get update && sudo $(APT_INSTALL)" >&2; \
+	    exit 1; \
+	fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	    echo "No apt-get here: install the equivalents of $(APT_PACKAGES) with your package manager." >&2; \
+	    exit 1; \
+	fi; \
+	apt-get update && $(APT_INSTALL) || exit 1; \
+	pkg-config --exists $(PKG_CONFIG_MODULES) || { \
+	    echo "Installed $(APT_PACKAGES), but pkg-config still cannot find $(PKG_CONFIG_MODULES)." >&2; \
+	    exit 1; \
+	}
+
+## clean: remove all SwiftPM build directories (.build and every .build-*)
+clean:
+	rm -rf .build .build-*
+
+## help: list the targets
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)

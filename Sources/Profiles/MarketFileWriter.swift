@@ -1,0 +1,75 @@
+// Writing a market back to the file format, so catalogs and sweeps can hand a market
+// to a person (or a worker) in the same form a person would write it.
+
+import GameCore
+
+extension MarketFile {
+    /// The YAML text of `market`; `parse` reads it back to the same market (token prices
+    /// go through dollars per 1M tokens, so they agree to the last bit or two).
+    public static func render(_ market: Market) -> String {
+        let s = market.settings
+        var out = "name: \(quote(market.name))\n"
+        out += "levels: [\(market.levels.map(quote).joined(separator: ", "))]\n"
+        out += "alpha: \(yamlNumber(s.alpha))\n"
+        out += "baseline: \(yamlNumber(s.baseline))\n"
+        switch s.valueCurve {
+        case .linear: out += "value_curve: linear\n"
+        case .power(let g): out += "value_curve: {power: \(yamlNumber(g))}\n"
+        case .exponential(let k): out += "value_curve: {exp: \(yamlNumber(k))}\n"
+        }
+        out += "margin: \(yamlNumber(s.margin))\n"
+        out += "v0: \(yamlNumber(s.v0))\n"
+        out += "providers:\n"
+        for p in market.providers {
+            out += "  - name: \(quote(p.name))\n"
+            out += "    accuracy: \(list(p.accuracy))\n"
+            switch p.pricing {
+            case .costs(let c):
+                out += "    cost: \(list(c))\n"
+            case .tokens(let t, let perToken):
+                out += "    tokens: \(list(t))\n"
+                out += "    price_per_mtok: \(yamlNumber(perToken * tokensPerMillion))\n"
+            }
+            if let m = p.margin { out += "    margin: \(yamlNumber(m))\n" }
+        }
+        return out
+    }
+
+    static func list(_ xs: [Double]) -> String {
+        "[" + xs.map(yamlNumber).joined(separator: ", ") + "]"
+    }
+
+    /// YAML's spelling of the special values, so a NaN written out is read back as NaN.
+    static func yamlNumber(_ x: Double) -> String {
+        if x.isNaN { return ".nan" }
+        if x.isInfinite { return x > 0 ? ".inf" : "-.inf" }
+        return formatNumber(x)
+    }
+
+    /// A double-quoted YAML string: always quoted, so names like `yes`, `1.5` or `a: b`
+    /// stay text.
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 || u.value == 0x7f {
+                    out += "\\x" + String(u.value, radix: 16).leftPadded(to: 2)
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to n: Int) -> String {
+        count >= n ? self : String(repeating: "0", count: n - count) + self
+    }
+}
