@@ -111,9 +111,12 @@ extension Game {
         if d0 != 0 { accumulate(d0 > 0 ? 1 : -1, scaledV0 + Foundation.log(Swift.abs(d0))) }
         if posTop == -.infinity { return false }
         if negTop == -.infinity { return true }
-        // F > 0 iff log(positive part) exceeds log(negative part); a margin of a few ulps
-        // keeps rounding noise at the root from reading as progress.
-        return (posTop + Foundation.log(posSum)) - (negTop + Foundation.log(negSum)) > 4e-15
+        // F > 0 iff log(positive part) exceeds log(negative part). The margin is the
+        // rounding noise of the comparison: each side carries the ulps of its top
+        // log-magnitude (beta * V can be large) plus one rounding per summed term. Without
+        // it, noise at the root reads as progress and costs ~50 useless bisections.
+        let noise = 4 * Double.ulpOfOne * (Swift.abs(posTop) + Swift.abs(negTop) + Double(2 * (n + 1)))
+        return (posTop + Foundation.log(posSum)) - (negTop + Foundation.log(negSum)) > noise
     }
 
     /// Perfect rationality: the demand goes to the top value among {V0, V_1..V_N}, split
