@@ -1,7 +1,8 @@
 // swift-tools-version: 6.1
 // ttcg: a distributed parameter-sweep batch engine for test-time compute games.
 // Module arrows point one way (see docs/architecture.md):
-//   GameCore <- Profiles <- TTCGCommands <- ttcg ; CZeroMQ / CHDF5 stay at the edges.
+//   GameCore <- Profiles <- Sweep <- Engine <- TTCGCommands <- ttcg
+//   CZeroMQ <- Wire <- Engine ; CHDF5 <- ResultStore <- Engine (sockets and HDF5 stay at the edges).
 import PackageDescription
 
 let package = Package(
@@ -25,6 +26,10 @@ let package = Package(
                        providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial",
                        providers: [.apt(["libhdf5-dev"])]),
+        // ZeroMQ sockets in Swift and the framing of ttcg's messages.
+        .target(name: "Wire", dependencies: ["CZeroMQ"]),
+        // HDF5 files in Swift: files, groups, attributes, chunked datasets, dimension scales.
+        .target(name: "ResultStore", dependencies: ["CHDF5"]),
         // The command line: argument parsing and report rendering, no model logic.
         .target(name: "TTCGCommands", dependencies: [
             "GameCore", "Profiles",
@@ -34,6 +39,8 @@ let package = Package(
         .testTarget(name: "GameCoreTests", dependencies: ["GameCore"]),
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "GameCore"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CZeroMQ", "CHDF5"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore"]),
         .testTarget(name: "TTCGCommandsTests", dependencies: ["TTCGCommands", "GameCore", "Profiles"]),
     ]
 )
