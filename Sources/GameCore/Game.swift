@@ -64,8 +64,8 @@ public struct Game: Sendable {
                 let idx = i * k + l
                 q[idx] = s.alpha * (s.baseline + (1 - s.baseline) * s.valueCurve(prov.accuracy[l]))
                 switch prov.pricing {
-                case .tokens(let tokens, let pricePerToken):
-                    p[idx] = tokens[l] * pricePerToken
+                case .tokens(let tokens, let pricePerMillionTokens):
+                    p[idx] = tokens[l] * pricePerMillionTokens / 1e6
                     c[idx] = p[idx] / (1 + margin)
                 case .costs(let costs):
                     c[idx] = costs[l]

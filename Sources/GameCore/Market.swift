@@ -77,9 +77,10 @@ public enum Rationality: Sendable, Hashable {
 
 /// How a provider's per-query price and generation cost are given (model.md §1).
 public enum Pricing: Sendable, Hashable {
-    /// Tokens per query at each level and a price per token in dollars:
-    /// `p = T * pi`, `c = p / (1 + m)`.
-    case tokens(perQuery: [Double], pricePerToken: Double)
+    /// Tokens per query at each level and the catalog price in dollars per 1M tokens:
+    /// `p = T * pi / 1e6`, `c = p / (1 + m)`. Kept in the catalog's unit so a market
+    /// written to a file and read back is bit-for-bit the same market.
+    case tokens(perQuery: [Double], pricePerMillionTokens: Double)
     /// Generation cost per query in dollars at each level (Appendix A): `p = (1 + m) * c`.
     case costs([Double])
 }
@@ -130,12 +131,19 @@ public struct Market: Sendable, Hashable {
     public var levels: [String]
     public var providers: [Provider]
     public var settings: MarketSettings
+    /// The benchmark dataset the curves were measured on (`gsm8k`), when known.
+    public var dataset: String?
+    /// The test-time compute method (`best-of-n`), when known.
+    public var method: String?
 
-    public init(name: String, levels: [String], providers: [Provider], settings: MarketSettings) {
+    public init(name: String, levels: [String], providers: [Provider], settings: MarketSettings,
+                dataset: String? = nil, method: String? = nil) {
         self.name = name
         self.levels = levels
         self.providers = providers
         self.settings = settings
+        self.dataset = dataset
+        self.method = method
     }
 
     public var providerCount: Int { providers.count }

@@ -8,30 +8,16 @@ import Yams
 
 /// Reads and writes market files.
 public enum MarketFile {
-    static let topLevelKeys = ["name", "levels", "alpha", "baseline", "value_curve", "margin", "v0", "providers"]
+    static let topLevelKeys = ["name", "dataset", "method", "levels", "alpha", "baseline", "value_curve", "margin", "v0", "providers"]
     static let providerKeys = ["name", "accuracy", "cost", "tokens", "price_per_mtok", "margin"]
-    /// Catalogs quote dollars per 1M tokens; the model wants dollars per token.
-    static let tokensPerMillion = 1e6
 
     /// Loads the market file at `path`.
     public static func load(path: String) throws(MarketFileError) -> Market {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw MarketFileError(file: path, message: "cannot read the market file: no such file")
-        }
-        guard !isDirectory.boolValue else {
-            throw MarketFileError(file: path, message: "cannot read the market file: it is a directory")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw MarketFileError(file: path, message: "cannot read the market file: permission denied or I/O error")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw MarketFileError(file: path, message: "cannot read the market file: it is not UTF-8 text")
-        }
-        return try parse(yaml: text, source: path)
+        try parse(yaml: try MarketSource.readText(path), source: path)
     }
 
-    /// Parses a market from YAML text; `source` names it in errors (usually the path).
+    /// Parses a market from YAML text (JSON is YAML too, so the JSON of
+    /// `renderJSON` reads back here); `source` names it in errors (usually the path).
     /// Without a `name` key the market is named after the file (`x.yaml` -> `x`).
     public static func parse(yaml: String, source: String = "<market>") throws(MarketFileError) -> Market {
         let root: Node
@@ -63,6 +49,8 @@ public enum MarketFile {
         let f = try YAMLFields(root, field: nil, allowed: topLevelKeys, context: context)
         let name = try f.optional("name").map { (n) throws(MarketFileError) in try f.text(n, "name") }
             ?? defaultName(for: context.file)
+        let dataset = try f.optional("dataset").map { (n) throws(MarketFileError) in try f.text(n, "dataset") }
+        let method = try f.optional("method").map { (n) throws(MarketFileError) in try f.text(n, "method") }
         let levelsNode = try f.required("levels", expected: "a list of level labels, cheapest first")
         guard case .sequence(let levelSeq) = levelsNode else {
             throw context.error("levels", "expected a list of level labels, cheapest first, got \(describe(levelsNode))")
@@ -91,7 +79,8 @@ public enum MarketFile {
         for (i, node) in providerSeq.enumerated() {
             providers.append(try decodeProvider(node, context: context.inProvider(i)))
         }
-        return Market(name: name, levels: levels, providers: providers, settings: settings)
+        return Market(name: name, levels: levels, providers: providers, settings: settings,
+                      dataset: dataset, method: method)
     }
 
     /// `linear`, `{power: GAMMA}` or `{exp: KAPPA}`.
@@ -136,7 +125,7 @@ public enum MarketFile {
             guard perMillion.isFinite && perMillion >= 0 else {
                 throw c.error("price_per_mtok", "expected a finite number >= 0, got \(formatNumber(perMillion))")
             }
-            pricing = .tokens(perQuery: tokens, pricePerToken: perMillion / tokensPerMillion)
+            pricing = .tokens(perQuery: tokens, pricePerMillionTokens: perMillion)
         }
         return Provider(name: name, accuracy: accuracy, pricing: pricing, margin: try f.optionalNumber("margin"))
     }

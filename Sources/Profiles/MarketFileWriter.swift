@@ -9,6 +9,8 @@ extension MarketFile {
     public static func render(_ market: Market) -> String {
         let s = market.settings
         var out = "name: \(quote(market.name))\n"
+        if let d = market.dataset { out += "dataset: \(quote(d))\n" }
+        if let m = market.method { out += "method: \(quote(m))\n" }
         out += "levels: [\(market.levels.map(quote).joined(separator: ", "))]\n"
         out += "alpha: \(yamlNumber(s.alpha))\n"
         out += "baseline: \(yamlNumber(s.baseline))\n"
@@ -26,9 +28,9 @@ extension MarketFile {
             switch p.pricing {
             case .costs(let c):
                 out += "    cost: \(list(c))\n"
-            case .tokens(let t, let perToken):
+            case .tokens(let t, let perMillion):
                 out += "    tokens: \(list(t))\n"
-                out += "    price_per_mtok: \(yamlNumber(perToken * tokensPerMillion))\n"
+                out += "    price_per_mtok: \(yamlNumber(perMillion))\n"
             }
             if let m = p.margin { out += "    margin: \(yamlNumber(m))\n" }
         }
@@ -71,5 +73,65 @@ extension MarketFile {
 extension String {
     fileprivate func leftPadded(to n: Int) -> String {
         count >= n ? self : String(repeating: "0", count: n - count) + self
+    }
+}
+
+extension MarketFile {
+    /// The market as one JSON object with the keys of the YAML format; `parse` reads it
+    /// back to the same market (JSON is YAML).
+    public static func renderJSON(_ market: Market) -> String {
+        let s = market.settings
+        var fields: [String] = ["\"name\": \(jsonString(market.name))"]
+        if let d = market.dataset { fields.append("\"dataset\": \(jsonString(d))") }
+        if let m = market.method { fields.append("\"method\": \(jsonString(m))") }
+        fields.append("\"levels\": [\(market.levels.map(jsonString).joined(separator: ", "))]")
+        fields.append("\"alpha\": \(formatNumber(s.alpha))")
+        fields.append("\"baseline\": \(formatNumber(s.baseline))")
+        switch s.valueCurve {
+        case .linear: fields.append("\"value_curve\": \"linear\"")
+        case .power(let g): fields.append("\"value_curve\": {\"power\": \(formatNumber(g))}")
+        case .exponential(let k): fields.append("\"value_curve\": {\"exp\": \(formatNumber(k))}")
+        }
+        fields.append("\"margin\": \(formatNumber(s.margin))")
+        fields.append("\"v0\": \(formatNumber(s.v0))")
+        var providers: [String] = []
+        for p in market.providers {
+            var pf = ["\"name\": \(jsonString(p.name))", "\"accuracy\": \(jsonList(p.accuracy))"]
+            switch p.pricing {
+            case .costs(let c):
+                pf.append("\"cost\": \(jsonList(c))")
+            case .tokens(let t, let perMillion):
+                pf.append("\"tokens\": \(jsonList(t))")
+                pf.append("\"price_per_mtok\": \(formatNumber(perMillion))")
+            }
+            if let m = p.margin { pf.append("\"margin\": \(formatNumber(m))") }
+            providers.append("    {" + pf.joined(separator: ", ") + "}")
+        }
+        fields.append("\"providers\": [\n" + providers.joined(separator: ",\n") + "\n  ]")
+        return "{\n  " + fields.joined(separator: ",\n  ") + "\n}\n"
+    }
+
+    static func jsonList(_ xs: [Double]) -> String {
+        "[" + xs.map(formatNumber).joined(separator: ", ") + "]"
+    }
+
+    /// A JSON string literal (which YAML also reads as a double-quoted string).
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 || u.value == 0x7f {
+                    out += "\\u" + String(u.value, radix: 16).leftPadded(to: 4)
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
     }
 }

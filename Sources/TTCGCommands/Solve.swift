@@ -6,7 +6,7 @@ import Foundation
 import GameCore
 import Profiles
 
-/// Solves one market file.
+/// Solves one market.
 public struct Solve: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "solve",
@@ -17,7 +17,7 @@ public struct Solve: ParsableCommand {
         provider). Money is in dollars per query. See docs/market-format.md.
         """)
 
-    @Argument(help: "The market file (YAML, see docs/market-format.md).")
+    @Argument(help: "A catalog market (gsm8k/best-of-n, see 'ttcg profiles list'), a market file (YAML or JSON, see docs/market-format.md) or a profile table (CSV, FILE.csv#DATASET/METHOD).")
     var market: String
 
     @Option(name: .long, parsing: .unconditional,
@@ -93,7 +93,7 @@ public struct Solve: ParsableCommand {
     func solve() throws(CommandError) -> SolveResult {
         var market: Market
         do {
-            market = try MarketFile.load(path: self.market)
+            market = try MarketSource.resolve(self.market, alpha: alpha)
         } catch {
             throw .badInput(error.description)
         }

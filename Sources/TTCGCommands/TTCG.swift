@@ -17,7 +17,7 @@ public struct TTCG: ParsableCommand {
         with one line on stderr naming the file, the field and what was expected.
         """,
         version: version,
-        subcommands: [Solve.self])
+        subcommands: [Solve.self, ProfilesCommand.self])
 
     public init() {}
 }

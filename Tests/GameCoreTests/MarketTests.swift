@@ -6,8 +6,8 @@ import XCTest
 final class MarketTests: XCTestCase {
     func testTokenPricingAndMargins() throws {
         let market = Market(name: "m", levels: ["1", "4"], providers: [
-            Provider(name: "A", accuracy: [0.5, 0.8], pricing: .tokens(perQuery: [100, 400], pricePerToken: 2e-6)),
-            Provider(name: "B", accuracy: [0.4, 0.6], pricing: .tokens(perQuery: [200, 800], pricePerToken: 1e-6), margin: 1.0),
+            Provider(name: "A", accuracy: [0.5, 0.8], pricing: .tokens(perQuery: [100, 400], pricePerMillionTokens: 2)),
+            Provider(name: "B", accuracy: [0.4, 0.6], pricing: .tokens(perQuery: [200, 800], pricePerMillionTokens: 1), margin: 1.0),
         ], settings: MarketSettings(alpha: 0.008, baseline: 0.1, margin: 0.25))
         let g = try Game(market: market, rationality: .bounded(beta: 1000))
         XCTAssertEqual(g.price[g.index(0, 1)], 8e-4, accuracy: 1e-18)
@@ -41,9 +41,9 @@ final class MarketTests: XCTestCase {
                        "provider 'Provider 2': field 'accuracy' (level 1): expected a fraction in [0, 1], got 1.2")
         XCTAssertEqual(error { $0.providers[0].pricing = .costs([0.25, .nan]) },
                        "provider 'Provider 1': field 'cost' (level 1): expected a finite number >= 0, got nan")
-        XCTAssertEqual(error { $0.providers[0].pricing = .tokens(perQuery: [-1, 2], pricePerToken: 1) },
+        XCTAssertEqual(error { $0.providers[0].pricing = .tokens(perQuery: [-1, 2], pricePerMillionTokens: 1) },
                        "provider 'Provider 1': field 'tokens' (level 0): expected a finite number >= 0, got -1")
-        XCTAssertEqual(error { $0.providers[0].pricing = .tokens(perQuery: [1, 2], pricePerToken: -1) },
+        XCTAssertEqual(error { $0.providers[0].pricing = .tokens(perQuery: [1, 2], pricePerMillionTokens: -1) },
                        "provider 'Provider 1': field 'price_per_mtok': expected a finite number >= 0, got -1")
         XCTAssertNotNil(error { $0.providers[1].accuracy = [0.5] }?.contains("field 'accuracy': expected 2 values"))
         XCTAssertEqual(error { $0.providers[1].name = "Provider 1" },

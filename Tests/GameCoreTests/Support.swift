@@ -38,7 +38,7 @@ func randomMarket(_ rng: inout SeededGenerator, providers n: Int, levels k: Int,
             t *= rng.uniform(1.1, 2.2)
         }
         providers.append(Provider(name: "P\(i)", accuracy: accuracy,
-                                  pricing: .tokens(perQuery: tokens, pricePerToken: rng.uniform(1e-4, 1.5e-3)),
+                                  pricing: .tokens(perQuery: tokens, pricePerMillionTokens: rng.uniform(100, 1500)),
                                   margin: rng.uniform(0, 1) < 0.3 ? rng.uniform(0.05, 1) : nil))
     }
     var market = Market(name: "random", levels: (0..<k).map { "L\($0)" }, providers: providers,

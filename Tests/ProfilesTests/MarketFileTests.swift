@@ -70,7 +70,7 @@ final class MarketFileTests: XCTestCase {
             """, source: "full.yaml")
         XCTAssertEqual(m.settings, MarketSettings(alpha: 0.02, baseline: 0.1, valueCurve: .power(gamma: 2.5), margin: 0.3, v0: 0.001))
         XCTAssertEqual(m.providers[0].margin, 0.5)
-        XCTAssertEqual(m.providers[0].pricing, .tokens(perQuery: [100, 400], pricePerToken: 0.2 / 1e6))
+        XCTAssertEqual(m.providers[0].pricing, .tokens(perQuery: [100, 400], pricePerMillionTokens: 0.2))
         XCTAssertNil(m.providers[1].margin)
         let exp = try MarketFile.parse(yaml: "levels: [a]\nalpha: 1\nvalue_curve: {exp: 3}\nproviders: [{name: X, accuracy: [0.5], cost: [0]}]")
         XCTAssertEqual(exp.settings.valueCurve, .exponential(kappa: 3))
@@ -85,7 +85,7 @@ final class MarketFileTests: XCTestCase {
             let m = Market(name: "round: \"trip\"", levels: ["1", "yes", "High"], providers: [
                 Provider(name: "no", accuracy: [0.1, 0.25, 1], pricing: .costs([0, 0.5, 1e-7]), margin: 0.4),
                 Provider(name: "Qwen2.5-7B", accuracy: [0.906, 0.93, 0.933],
-                         pricing: .tokens(perQuery: [292, 1168, 2336], pricePerToken: 0.125 / 1e6)),
+                         pricing: .tokens(perQuery: [292, 1168, 2336], pricePerMillionTokens: 0.125)),
             ], settings: MarketSettings(alpha: 0.008, baseline: 0.1, valueCurve: curve, margin: 0.25, v0: -0.003))
             let back = try MarketFile.parse(yaml: MarketFile.render(m), source: "r.yaml")
             XCTAssertEqual(back, m, "\(curve)")
@@ -188,7 +188,7 @@ final class MarketFileErrorTests: XCTestCase {
 
     func testUnknownTopLevelKey() {
         assertBad(appending: "\ncolour: red",
-                  "field 'colour': unknown key; expected one of name, levels, alpha, baseline, value_curve, margin, v0, providers")
+                  "field 'colour': unknown key; expected one of name, dataset, method, levels, alpha, baseline, value_curve, margin, v0, providers")
     }
 
     func testUnknownProviderKey() {
@@ -245,7 +245,7 @@ final class MarketFileErrorTests: XCTestCase {
         assertBad(replacing: "  - name: P1\n", with: "  - name: ''\n", "providers[0]: field 'name': expected a non-empty text, got an empty one")
         assertBad(replacing: "alpha: 2.0", with: "alpha: .inf", "field 'alpha': expected a finite number, got inf")
         assertError({ _ = try MarketFile.parse(yaml: "", source: "e.yaml") },
-                    "e.yaml: expected a market (a mapping with name, levels, alpha, baseline, value_curve, margin, v0, providers), got an empty document")
+                    "e.yaml: expected a market (a mapping with name, dataset, method, levels, alpha, baseline, value_curve, margin, v0, providers), got an empty document")
         assertError({ _ = try MarketFile.parse(yaml: "name: [t\nalpha: 2", source: "e.yaml") },
                     "e.yaml: not valid YAML at line 2, column 6: while parsing a flow sequence: did not find expected ',' or ']'")
     }

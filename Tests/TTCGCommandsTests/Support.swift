@@ -36,7 +36,13 @@ func ttcgBinary() throws -> URL {
             return c
         }
     }
-    throw XCTSkip("ttcg binary not found (set TTCG_BIN); looked in \(candidates.map(\.path))")
+    throw MissingBinary(message: "ttcg binary not found (run `make test`, or set TTCG_BIN); looked in \(candidates.map(\.path))")
+}
+
+/// The end-to-end tests cannot run without the binary: a failure, never a skip.
+struct MissingBinary: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }
 
 /// Runs `ttcg` with `arguments` from the package root. Output goes through temporary

@@ -98,7 +98,7 @@ public enum BenchMarkets {
                 throw InputError(description: "\(path): model \(model) has levels \(r.map(\.label)), expected \(labels)")
             }
             providers.append(Provider(name: model, accuracy: r.map(\.accuracy),
-                                      pricing: .tokens(perQuery: r.map(\.tokens), pricePerToken: r[0].price / 1e6)))
+                                      pricing: .tokens(perQuery: r.map(\.tokens), pricePerMillionTokens: r[0].price)))
         }
         return Market(name: "\(dataset) \(method)", levels: labels, providers: providers, settings: settings)
     }
@@ -135,7 +135,7 @@ public enum BenchMarkets {
                 tok.append(t0 * Foundation.pow(64, x))
             }
             providers.append(Provider(name: "P\(i)", accuracy: acc,
-                                      pricing: .tokens(perQuery: tok, pricePerToken: pricePerMtok / 1e6)))
+                                      pricing: .tokens(perQuery: tok, pricePerMillionTokens: pricePerMtok)))
         }
         return Market(name: "random \(n)x\(k) seed \(seed)", levels: (0..<k).map { "L\($0)" },
                       providers: providers, settings: gsm8kSettings)
