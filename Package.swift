@@ -26,6 +26,8 @@ let package = Package(
                        providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial",
                        providers: [.apt(["libhdf5-dev"])]),
+        // Sweep specs, the grid, work items, and playing the games of an item.
+        .target(name: "Sweep", dependencies: ["GameCore", "Profiles", .product(name: "Yams", package: "Yams")]),
         // ZeroMQ sockets in Swift and the framing of ttcg's messages.
         .target(name: "Wire", dependencies: ["CZeroMQ"]),
         // HDF5 files in Swift: files, groups, attributes, chunked datasets, dimension scales.
@@ -39,6 +41,7 @@ let package = Package(
         .testTarget(name: "GameCoreTests", dependencies: ["GameCore"]),
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "GameCore"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CZeroMQ", "CHDF5"]),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "GameCore", "Profiles"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore"]),
         .testTarget(name: "TTCGCommandsTests", dependencies: ["TTCGCommands", "GameCore", "Profiles"]),
