@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "Wire", dependencies: ["CZeroMQ"]),
         // HDF5 files in Swift: files, groups, attributes, chunked datasets, dimension scales.
         .target(name: "ResultStore", dependencies: ["CHDF5"]),
+        // Coordinator, worker and the protocol between them.
+        .target(name: "Engine", dependencies: ["Sweep", "Wire", "Profiles", "GameCore"]),
         // The command line: argument parsing and report rendering, no model logic.
         .target(name: "TTCGCommands", dependencies: [
             "GameCore", "Profiles",
@@ -42,6 +44,7 @@ let package = Package(
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "GameCore"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CZeroMQ", "CHDF5"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "GameCore", "Profiles"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Sweep", "Wire", "GameCore"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore"]),
         .testTarget(name: "TTCGCommandsTests", dependencies: ["TTCGCommands", "GameCore", "Profiles"]),

@@ -97,6 +97,11 @@ public struct Trajectory: Sendable, Equatable {
     public var moved: [Bool] = []
 
     public var rowCount: Int { welfare.count }
+
+    /// An empty trajectory (rows are appended as the dynamics run, or decoded from a message).
+    public init(providerCount: Int) {
+        self.providerCount = providerCount
+    }
 }
 
 /// Where the dynamics ended.

@@ -76,6 +76,10 @@ public enum ResultSchema {
 public struct PointTrajectory: Sendable, Equatable {
     public var point: Int
     public var trajectory: Trajectory
+    public init(point: Int, trajectory: Trajectory) {
+        self.point = point
+        self.trajectory = trajectory
+    }
 }
 
 /// The results of a contiguous range of points of one market, column by column.

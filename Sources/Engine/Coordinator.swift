@@ -1,0 +1,381 @@
+// The coordinator: one ROUTER socket for workers, one for status clients, one thread.
+// It leases work items to workers that asked for them (credit), expects heartbeats both
+// ways, takes items back from workers that fall silent, retries failed items a few times,
+// accepts a result only from the worker its item is leased to, drops late duplicates,
+// and is the only writer of the results (through a `ResultSink`).
+
+import Foundation
+import Sweep
+import Wire
+
+/// Where accepted results go (the HDF5 file, or memory in tests). Called on the
+/// coordinator's thread only.
+public protocol ResultSink: AnyObject {
+    /// The results of `item`, accepted once.
+    func write(_ block: ResultBlock, item: WorkItem) throws
+    /// `item` failed on every attempt: its points are failed with `message`.
+    func recordFailure(item: WorkItem, message: String) throws
+}
+
+/// How the coordinator listens and how patient it is.
+public struct CoordinatorOptions: Sendable {
+    public var bind: String
+    public var statusBind: String?
+    /// Heartbeats to workers, and how often silence is checked.
+    public var heartbeatMilliseconds: UInt32 = 1000
+    /// A worker silent this long loses its leases.
+    public var timeoutMilliseconds: UInt32 = 10_000
+    /// Attempts per item before it is recorded as failed.
+    public var maxAttempts: Int = 3
+
+    public init(bind: String, statusBind: String? = nil) {
+        self.bind = bind
+        self.statusBind = statusBind
+    }
+}
+
+/// A bad-input or environment problem of the coordinator (busy port, bad endpoint).
+public struct EngineError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    /// 2 for input the user can fix, 1 otherwise.
+    public var exitCode: Int32
+    public init(_ description: String, exitCode: Int32 = 1) {
+        self.description = description
+        self.exitCode = exitCode
+    }
+}
+
+/// The refusal a welcomed worker gets from a coordinator that does not know it (one that
+/// restarted): the worker says hello again instead of giving up.
+public let unknownWorkerReason = "unknown worker: say hello first"
+
+/// Seconds on a monotonic clock.
+func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+public final class Coordinator {
+    enum ItemState: Equatable {
+        case queued
+        case leased(worker: Int, attempt: UInt32, since: Double)
+        case done
+        case failed
+    }
+
+    final class WorkerState {
+        let id: Int
+        let peer: [UInt8]
+        let hello: Hello
+        var credit = 0
+        var leased = Set<Int>()
+        var lastSeen: Double
+        var itemsDone = 0
+        var pointsDone = 0
+        init(id: Int, peer: [UInt8], hello: Hello, now: Double) {
+            self.id = id
+            self.peer = peer
+            self.hello = hello
+            self.lastSeen = now
+        }
+    }
+
+    public let plan: SweepPlan
+    let options: CoordinatorOptions
+    let sink: ResultSink
+    let welcome: Welcome
+    let context: ZMQContext
+    let socket: ZMQSocket
+    let statusSocket: ZMQSocket?
+    /// The endpoint actually bound (port 0 / `*` resolved).
+    public let endpoint: String
+    public let statusEndpoint: String?
+
+    var states: [ItemState]
+    var attempts: [UInt32]
+    var queue: [Int]          // item ids, taken from `queueHead`
+    var queueHead = 0
+    var workers: [[UInt8]: WorkerState] = [:]
+    var nextWorkerID = 1
+    var itemsDone = 0, itemsFailed = 0, pointsDone = 0, pointsFailed = 0, failedItemPoints = 0
+    var pointsAtStart = 0
+    var lastErrors: [Int: String] = [:]
+    /// Counters for `ttcg status`: what was dropped and why.
+    var droppedMalformed = 0, droppedDuplicate = 0, droppedNotLeased = 0, refusedPeers = 0
+    let startTime = monotonicSeconds()
+    var finished = false
+
+    /// Binds the sockets. `alreadyDone` lists items finished before (a resumed sweep).
+    public init(plan: SweepPlan, sink: ResultSink, options: CoordinatorOptions,
+                marketsJSON: [String], alreadyDone: Set<Int> = []) throws(EngineError) {
+        self.plan = plan
+        self.options = options
+        self.sink = sink
+        self.welcome = Welcome(specHash: plan.spec.hash, specText: plan.spec.text, specSource: plan.spec.source,
+                               markets: marketsJSON, heartbeatMilliseconds: options.heartbeatMilliseconds,
+                               timeoutMilliseconds: options.timeoutMilliseconds)
+        states = [ItemState](repeating: .queued, count: plan.items.count)
+        attempts = [UInt32](repeating: 0, count: plan.items.count)
+        queue = []
+        for item in plan.items {
+            if alreadyDone.contains(item.id) {
+                states[item.id] = .done
+                itemsDone += 1
+                pointsDone += item.count
+            } else {
+                queue.append(item.id)
+            }
+        }
+        pointsAtStart = pointsDone
+        do {
+            context = try ZMQContext()
+            socket = try context.socket(.router)
+            try socket.set(.maxMessageSize(ProtocolLimits.maxMessageBytes), .routerMandatory(false),
+                           .sendHighWaterMark(100_000), .receiveHighWaterMark(100_000))
+        } catch {
+            throw EngineError("ttcg coordinator: cannot open a ZeroMQ socket: \(error)")
+        }
+        do {
+            try socket.bind(options.bind)
+        } catch {
+            throw EngineError("ttcg coordinator: --bind \(options.bind): \(error)", exitCode: 2)
+        }
+        endpoint = socket.lastEndpoint ?? options.bind
+        if let statusBind = options.statusBind {
+            do {
+                let s = try context.socket(.router)
+                try s.set(.maxMessageSize(1 << 16))
+                try s.bind(statusBind)
+                statusSocket = s
+                statusEndpoint = s.lastEndpoint ?? statusBind
+            } catch {
+                throw EngineError("ttcg coordinator: --status-bind \(statusBind): \(error)", exitCode: 2)
+            }
+        } else {
+            statusSocket = nil
+            statusEndpoint = nil
+        }
+    }
+
+    /// Runs until every item is done or failed, calling `progress` about twice a second.
+    /// Returns the final status.
+    public func run(progress: ((SweepStatus) -> Void)? = nil) throws -> SweepStatus {
+        var lastHeartbeat = 0.0, lastProgress = 0.0
+        if itemsDone + itemsFailed == plan.items.count { finished = true }
+        while !finished {
+            var items = [PollItem(socket)]
+            if let statusSocket { items.append(PollItem(statusSocket)) }
+            let events = try Wire.ZMQSocket.poll(items, timeout: .milliseconds(50))
+            if events[0].contains(.readable) {
+                // Drain what is there, bounded so status and heartbeats keep their turn.
+                for _ in 0..<10_000 {
+                    guard let m = try socket.receiveRouted(timeout: .zero) else { break }
+                    try handle(m)
+                }
+            }
+            if let statusSocket, events.count > 1, events[1].contains(.readable) {
+                while let m = try statusSocket.receiveRouted(timeout: .zero) { answerStatus(m, on: statusSocket) }
+            }
+            let now = monotonicSeconds()
+            if now - lastHeartbeat >= Double(options.heartbeatMilliseconds) / 1000 {
+                lastHeartbeat = now
+                for w in workers.values { send(.heartbeat, to: w.peer) }
+                expireSilentWorkers(now: now)
+            }
+            dispatch()
+            if itemsDone + itemsFailed == plan.items.count { finished = true }
+            if let progress, now - lastProgress >= 0.5 || finished {
+                lastProgress = now
+                progress(status())
+            }
+        }
+        for w in workers.values { send(.done, to: w.peer) }
+        // Let late workers learn the sweep is over for a moment, answering status meanwhile.
+        let until = monotonicSeconds() + 0.2
+        while monotonicSeconds() < until {
+            if let m = try socket.receiveRouted(timeout: .milliseconds(20)) {
+                if case .hello = try? Codec.decode(m.frames) {
+                    send(.done, to: m.peer)
+                }
+            }
+        }
+        return status()
+    }
+
+    func send(_ message: Message, to peer: [UInt8]) {
+        _ = try? socket.send(to: peer, Codec.encode(message), dontWait: true)
+    }
+
+    func handle(_ m: RoutedMessage) throws {
+        let now = monotonicSeconds()
+        let message: Message
+        do {
+            message = try Codec.decode(m.frames)
+        } catch .version(let v) {
+            refusedPeers += 1
+            send(.refuse(reason: "protocol version \(v) is not supported; this coordinator speaks version \(protocolVersion)"), to: m.peer)
+            return
+        } catch {
+            droppedMalformed += 1
+            return
+        }
+        if case .hello(let hello) = message {
+            if let old = workers[m.peer] { release(old) }
+            let w = WorkerState(id: nextWorkerID, peer: m.peer, hello: hello, now: now)
+            nextWorkerID += 1
+            workers[m.peer] = w
+            send(.welcome(welcome), to: m.peer)
+            return
+        }
+        guard let w = workers[m.peer] else {
+            // Not welcomed (e.g. this coordinator restarted): ask it to say hello again.
+            refusedPeers += 1
+            send(.refuse(reason: unknownWorkerReason), to: m.peer)
+            return
+        }
+        w.lastSeen = now
+        switch message {
+        case .ready(let credit):
+            w.credit = min(w.credit + Int(credit), 64)
+        case .heartbeat:
+            break
+        case .result(let id, let attempt, let block):
+            accept(block, id: Int(id), attempt: attempt, from: w)
+        case .failed(let id, let attempt, let error):
+            let i = Int(id)
+            guard i < states.count, states[i] == .leased(worker: w.id, attempt: attempt, since: leaseTime(i)) else {
+                droppedNotLeased += 1
+                return
+            }
+            w.leased.remove(i)
+            lastErrors[i] = error
+            retryOrFail(i, message: error)
+        default:
+            droppedMalformed += 1   // a worker does not send welcome, item, done, status...
+        }
+    }
+
+    func leaseTime(_ i: Int) -> Double {
+        if case .leased(_, _, let since) = states[i] { return since }
+        return -1
+    }
+
+    func accept(_ block: ResultBlock, id i: Int, attempt: UInt32, from w: WorkerState) {
+        guard i < states.count else { droppedMalformed += 1; return }
+        let item = plan.items[i]
+        switch states[i] {
+        case .done, .failed:
+            droppedDuplicate += 1
+            return
+        case .leased(let owner, let a, _) where owner == w.id && a == attempt:
+            break
+        default:
+            droppedNotLeased += 1
+            return
+        }
+        guard block.start == item.start, block.count == item.count,
+              block.providers == plan.markets[item.market].market.providerCount else {
+            droppedMalformed += 1
+            return
+        }
+        w.leased.remove(i)
+        do {
+            try sink.write(block, item: item)
+        } catch {
+            // The sink could not store it (disk full...): stop, the run fails loudly.
+            fatalStore = "\(error)"
+            finished = true
+            return
+        }
+        states[i] = .done
+        itemsDone += 1
+        pointsDone += item.count
+        pointsFailed += block.errors.count
+        w.itemsDone += 1
+        w.pointsDone += item.count
+    }
+
+    /// Set when the sink fails; `run` callers turn it into an error.
+    public private(set) var fatalStore: String?
+
+    func retryOrFail(_ i: Int, message: String) {
+        if Int(attempts[i]) >= options.maxAttempts {
+            states[i] = .failed
+            itemsFailed += 1
+            let item = plan.items[i]
+            pointsFailed += item.count
+            failedItemPoints += item.count
+            do {
+                try sink.recordFailure(item: item, message: message)
+            } catch {
+                fatalStore = "\(error)"
+                finished = true
+            }
+        } else {
+            states[i] = .queued
+            queue.append(i)
+        }
+    }
+
+    /// A worker gone: its leases go back to the queue (each counts as an attempt).
+    func release(_ w: WorkerState) {
+        for i in w.leased.sorted() {
+            retryOrFail(i, message: "worker \(w.hello.host):\(w.hello.pid) went silent while playing this item")
+        }
+        w.leased.removeAll()
+        workers[w.peer] = nil
+    }
+
+    func expireSilentWorkers(now: Double) {
+        let limit = Double(options.timeoutMilliseconds) / 1000
+        for w in workers.values where now - w.lastSeen > limit { release(w) }
+    }
+
+    func dispatch() {
+        guard queueHead < queue.count else { return }
+        for w in workers.values.sorted(by: { $0.id < $1.id }) where w.credit > 0 {
+            while w.credit > 0 && queueHead < queue.count {
+                let i = queue[queueHead]
+                queueHead += 1
+                guard states[i] == .queued else { continue }
+                attempts[i] += 1
+                states[i] = .leased(worker: w.id, attempt: attempts[i], since: monotonicSeconds())
+                w.leased.insert(i)
+                w.credit -= 1
+                send(.item(id: UInt32(i), attempt: attempts[i]), to: w.peer)
+            }
+        }
+        if queueHead > 4096 && queueHead * 2 > queue.count {
+            queue.removeFirst(queueHead)
+            queueHead = 0
+        }
+    }
+
+    func answerStatus(_ m: RoutedMessage, on s: ZMQSocket) {
+        guard case .statusRequest? = try? Codec.decode(m.frames) else {
+            droppedMalformed += 1
+            return
+        }
+        _ = try? s.send(to: m.peer, Codec.encode(.statusReply(json: status().json())), dontWait: true)
+    }
+
+    /// A snapshot of the sweep.
+    public func status() -> SweepStatus {
+        let now = monotonicSeconds()
+        let elapsed = now - startTime
+        var leased = 0
+        for s in states { if case .leased = s { leased += 1 } }
+        let rate = elapsed > 0 ? Double(pointsDone - pointsAtStart) / elapsed : 0
+        let remaining = plan.pointCount - pointsDone - failedItemPoints
+        return SweepStatus(
+            job: plan.spec.name, specHash: plan.spec.hash, finished: finished,
+            itemsTotal: plan.items.count, itemsDone: itemsDone, itemsLeased: leased,
+            itemsQueued: plan.items.count - itemsDone - itemsFailed - leased, itemsFailed: itemsFailed,
+            pointsTotal: plan.pointCount, pointsDone: pointsDone, pointsFailed: pointsFailed,
+            gamesPerSecond: rate, etaSeconds: rate > 0 ? Double(max(0, remaining)) / rate : nil,
+            elapsedSeconds: elapsed,
+            workers: workers.values.sorted { $0.id < $1.id }.map {
+                WorkerStatus(id: $0.id, host: $0.hello.host, pid: Int($0.hello.pid), threads: Int($0.hello.threads),
+                             itemsDone: $0.itemsDone, leased: $0.leased.count, lastHeartbeatAge: now - $0.lastSeen)
+            },
+            droppedMalformed: droppedMalformed, droppedDuplicate: droppedDuplicate,
+            droppedNotLeased: droppedNotLeased, refusedPeers: refusedPeers)
+    }
+}

@@ -1,0 +1,97 @@
+// What `ttcg status` shows: a snapshot of the coordinator, as a value and as JSON.
+
+import Foundation
+
+public struct WorkerStatus: Sendable, Equatable, Codable {
+    public var id: Int
+    public var host: String
+    public var pid: Int
+    public var threads: Int
+    public var itemsDone: Int
+    public var leased: Int
+    /// Seconds since the worker was last heard from.
+    public var lastHeartbeatAge: Double
+
+    enum CodingKeys: String, CodingKey {
+        case id, host, pid, threads, leased
+        case itemsDone = "items_done"
+        case lastHeartbeatAge = "last_heartbeat_age"
+    }
+}
+
+public struct SweepStatus: Sendable, Equatable, Codable {
+    public var job: String
+    public var specHash: String
+    public var finished: Bool
+    public var itemsTotal: Int
+    public var itemsDone: Int
+    public var itemsLeased: Int
+    public var itemsQueued: Int
+    public var itemsFailed: Int
+    public var pointsTotal: Int
+    public var pointsDone: Int
+    public var pointsFailed: Int
+    public var gamesPerSecond: Double
+    public var etaSeconds: Double?
+    public var elapsedSeconds: Double
+    public var workers: [WorkerStatus]
+    /// Messages dropped: undecodable, late duplicates, results for items not leased to the sender.
+    public var droppedMalformed: Int
+    public var droppedDuplicate: Int
+    public var droppedNotLeased: Int
+    public var refusedPeers: Int
+
+    enum CodingKeys: String, CodingKey {
+        case job, finished, workers
+        case specHash = "spec_hash"
+        case itemsTotal = "items_total", itemsDone = "items_done", itemsLeased = "items_leased"
+        case itemsQueued = "items_queued", itemsFailed = "items_failed"
+        case pointsTotal = "points_total", pointsDone = "points_done", pointsFailed = "points_failed"
+        case gamesPerSecond = "games_per_second", etaSeconds = "eta_seconds", elapsedSeconds = "elapsed_seconds"
+        case droppedMalformed = "dropped_malformed", droppedDuplicate = "dropped_duplicate"
+        case droppedNotLeased = "dropped_not_leased", refusedPeers = "refused_peers"
+    }
+
+    /// One JSON object (keys sorted), for `ttcg status --json`.
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return (try? String(data: encoder.encode(self), encoding: .utf8)) ?? "{}"
+    }
+
+    public static func parse(json: String) -> SweepStatus? {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try? decoder.decode(SweepStatus.self, from: Data(json.utf8))
+    }
+
+    /// `12,345 / 42,120 games (29%)  1,234 games/s  ETA 0:24`.
+    public var progressLine: String {
+        let fraction = pointsTotal > 0 ? Double(pointsDone) / Double(pointsTotal) : 1
+        var line = "\(grouped(pointsDone)) / \(grouped(pointsTotal)) games (\(Int((fraction * 100).rounded(.down)))%)"
+        line += "  \(grouped(Int(gamesPerSecond.rounded()))) games/s"
+        if let eta = etaSeconds, !finished { line += "  ETA \(clock(eta))" }
+        if itemsFailed > 0 || pointsFailed > 0 { line += "  failed \(grouped(pointsFailed))" }
+        return line
+    }
+}
+
+/// `42120` -> `42,120`.
+public func grouped(_ n: Int) -> String {
+    let digits = String(abs(n))
+    var out = ""
+    for (i, c) in digits.reversed().enumerated() {
+        if i > 0 && i % 3 == 0 { out.append(",") }
+        out.append(c)
+    }
+    return (n < 0 ? "-" : "") + String(out.reversed())
+}
+
+/// Seconds as `m:ss` or `h:mm:ss`.
+public func clock(_ seconds: Double) -> String {
+    guard seconds.isFinite else { return "?" }
+    let s = Int(seconds.rounded())
+    if s >= 3600 { return String(format: "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60) }
+    return String(format: "%d:%02d", s / 60, s % 60)
+}
