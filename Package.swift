@@ -31,12 +31,12 @@ let package = Package(
         // ZeroMQ sockets in Swift and the framing of ttcg's messages.
         .target(name: "Wire", dependencies: ["CZeroMQ"]),
         // HDF5 files in Swift: files, groups, attributes, chunked datasets, dimension scales.
-        .target(name: "ResultStore", dependencies: ["CHDF5"]),
+        .target(name: "ResultStore", dependencies: ["CHDF5", "Sweep", "Profiles", "GameCore"]),
         // Coordinator, worker and the protocol between them.
         .target(name: "Engine", dependencies: ["Sweep", "Wire", "Profiles", "GameCore"]),
         // The command line: argument parsing and report rendering, no model logic.
         .target(name: "TTCGCommands", dependencies: [
-            "GameCore", "Profiles",
+            "GameCore", "Profiles", "Sweep", "Engine", "ResultStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ttcg", dependencies: ["TTCGCommands"]),
@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "GameCore", "Profiles"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Sweep", "Wire", "GameCore"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
-        .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore"]),
+        .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "Sweep", "GameCore"]),
         .testTarget(name: "TTCGCommandsTests", dependencies: ["TTCGCommands", "GameCore", "Profiles"]),
     ]
 )

@@ -17,7 +17,8 @@ public struct TTCG: ParsableCommand {
         with one line on stderr naming the file, the field and what was expected.
         """,
         version: version,
-        subcommands: [Solve.self, ProfilesCommand.self])
+        subcommands: [Run.self, Validate.self, CoordinatorCommand.self, WorkerCommand.self, StatusCommand.self,
+                      Inspect.self, Export.self, Solve.self, ProfilesCommand.self])
 
     public init() {}
 }

@@ -1,0 +1,521 @@
+// The sweep commands: validate a spec, run one on this machine, or run its coordinator
+// and workers separately (a cluster), watch it, and read the results back. Parsing and
+// printing only; the work is in Sweep, Engine and ResultStore.
+
+import ArgumentParser
+import Engine
+import Foundation
+import GameCore
+import Profiles
+import ResultStore
+import Sweep
+
+/// Loads and plans a spec; bad input becomes exit 2 with the spec's one line.
+func loadPlan(_ path: String) throws(CommandError) -> (SweepPlan, [String]) {
+    do {
+        let spec = try SweepSpec.load(path: path)
+        let markets = try SweepPlan.resolveMarkets(spec)
+        return (try SweepPlan(spec: spec, markets: markets), markets.map(MarketFile.renderJSON))
+    } catch {
+        throw .badInput(error.description)
+    }
+}
+
+/// The HDF5 results file as the coordinator's sink, flushed about once a second.
+final class HDF5Sink: ResultSink {
+    let writer: ResultsWriter
+    var lastFlush = Date()
+    init(_ writer: ResultsWriter) { self.writer = writer }
+
+    func write(_ block: ResultBlock, item: WorkItem) throws {
+        try writer.write(block)
+        try flushIfDue()
+    }
+
+    func recordFailure(item: WorkItem, message: String) throws {
+        try writer.recordFailure(item: item, message: message)
+        try flushIfDue()
+    }
+
+    func flushIfDue() throws {
+        if Date().timeIntervalSince(lastFlush) > 1 {
+            try writer.flush()
+            lastFlush = Date()
+        }
+    }
+}
+
+/// Creates the results file, or exits 2 if it exists without `--force`.
+func createResults(_ path: String, plan: SweepPlan, force: Bool) throws(CommandError) -> ResultsWriter {
+    if FileManager.default.fileExists(atPath: path) && !force {
+        throw .badInput("\(path): the results file exists; refusing to overwrite it (use --force)")
+    }
+    do {
+        return try ResultsWriter.create(path: path, plan: plan, ttcgVersion: TTCG.version, force: force)
+    } catch {
+        throw .failure("ttcg: \(error)")
+    }
+}
+
+/// Progress on stderr: a redrawn bar on a terminal, a plain line every few seconds otherwise.
+final class ProgressPrinter {
+    let terminal = isatty(2) == 1
+    var lastPlain = Date.distantPast
+    var drewBar = false
+
+    func update(_ s: SweepStatus) {
+        if terminal {
+            let width = 30
+            let fraction = s.pointsTotal > 0 ? Double(s.pointsDone) / Double(s.pointsTotal) : 1
+            let filled = Int((fraction * Double(width)).rounded(.down))
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            FileHandle.standardError.write(Data("\r[\(bar)] \(s.progressLine)   ".utf8))
+            drewBar = true
+        } else if Date().timeIntervalSince(lastPlain) >= 5 || s.finished {
+            lastPlain = Date()
+            FileHandle.standardError.write(Data("ttcg: \(s.progressLine)\n".utf8))
+        }
+    }
+
+    func end() {
+        if drewBar { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
+/// `ttcg validate SPEC`.
+public struct Validate: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check a sweep spec and print its markets, axes, grid size, work items and output size.")
+
+    @Argument(help: "The sweep spec (YAML, docs/sweep-format.md).")
+    var spec: String
+
+    public init() {}
+
+    public func run() throws {
+        let (plan, _) = try loadPlan(spec)
+        print("sweep \(plan.spec.name)  (spec hash \(plan.spec.hash.prefix(12)))")
+        var bytes = 0.0
+        var trajectoryPoints = 0
+        for pm in plan.markets {
+            let m = pm.market
+            print("  market \(pm.name): \(m.providerCount) providers x \(m.levelCount) levels (\(m.levels.joined(separator: ", "))), \(grouped(pm.pointCount)) points\(pm.allEquilibria ? ", all equilibria" : "")")
+            for (k, name) in axisNames.enumerated() where pm.shape[k] > 1 || ["beta", "margin", "alpha", "seed"].contains(name) {
+                let labels = pm.axes.labels(k)
+                let shown = labels.count <= 8 ? labels.joined(separator: ", ")
+                    : labels.prefix(3).joined(separator: ", ") + ", ..., " + labels.suffix(2).joined(separator: ", ")
+                print("    \(name) (\(labels.count)): \(shown)")
+            }
+            // Per point: the columns (scalars and per-provider values).
+            let scalar = ResultSchema.columns.filter { !$0.perProvider }.count, perProvider = ResultSchema.columns.filter(\.perProvider).count
+            bytes += Double(pm.pointCount) * Double(scalar * 8 + perProvider * 8 * m.providerCount)
+            for b in pm.axes.beta where plan.spec.outputs.trajectories.keeps(b) { _ = b; trajectoryPoints += pm.pointCount / pm.shape[0] }
+        }
+        print("grid: \(grouped(plan.pointCount)) games in \(grouped(plan.items.count)) work items of up to \(plan.spec.outputs.chunk) points")
+        let trajectoryNote = trajectoryPoints > 0 ? ", plus trajectories of \(grouped(trajectoryPoints)) games (about 50 steps each)" : ""
+        print("estimated output: \(megabytes(bytes))\(trajectoryNote)")
+    }
+}
+
+func megabytes(_ bytes: Double) -> String {
+    bytes >= 1e9 ? String(format: "%.1f GB", bytes / 1e9) : String(format: "%.1f MB", bytes / 1e6)
+}
+
+/// `ttcg run SPEC`: a coordinator in this process and N worker processes over loopback.
+public struct Run: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a sweep on this machine: a coordinator and worker processes over loopback, results in HDF5.")
+
+    @Argument(help: "The sweep spec (YAML, docs/sweep-format.md).")
+    var spec: String
+
+    @Option(help: "Worker processes (default 1, using every core).")
+    var workers: Int = 1
+
+    @Option(help: "Threads per worker (default: the cores divided among the workers).")
+    var threads: Int?
+
+    @Option(help: "The results file (HDF5).")
+    var out: String = "results.h5"
+
+    @Flag(help: "Overwrite --out if it exists.")
+    var force = false
+
+    @Option(help: "Also answer `ttcg status` here (e.g. tcp://127.0.0.1:5556).")
+    var statusBind: String?
+
+    public init() {}
+
+    public func validate() throws {
+        guard workers >= 1 && workers <= 256 else { throw ValidationError("--workers: expected 1...256, got \(workers)") }
+        if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads: expected 1...1024, got \(threads)") }
+    }
+
+    public func run() throws {
+        let (plan, json) = try loadPlan(spec)
+        let writer = try createResults(out, plan: plan, force: force)
+        var options = CoordinatorOptions(bind: "tcp://127.0.0.1:*", statusBind: statusBind)
+        options.heartbeatMilliseconds = 500
+        options.timeoutMilliseconds = 10_000
+        let sink = HDF5Sink(writer)
+        let coordinator: Coordinator
+        do {
+            coordinator = try Coordinator(plan: plan, sink: sink, options: options, marketsJSON: json)
+        } catch {
+            throw CommandError(exitCode: error.exitCode, line: error.description)
+        }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let perWorker = threads ?? max(1, cores / workers)
+        let pool = WorkerPool(endpoint: coordinator.endpoint, count: workers, threads: perWorker)
+        try pool.start()
+        let progress = ProgressPrinter()
+        let started = Date()
+        let final: SweepStatus
+        do {
+            final = try coordinator.run { status in
+                progress.update(status)
+                pool.respawnExited(finished: status.finished)
+            }
+        } catch {
+            progress.end()
+            pool.stop()
+            try? writer.close()
+            throw CommandError.failure("ttcg run: \(error)")
+        }
+        progress.end()
+        pool.waitOrStop()
+        if let fatal = coordinator.fatalStore {
+            try? writer.close()
+            throw CommandError.failure("ttcg run: \(out): cannot write results: \(fatal)")
+        }
+        do {
+            try writer.finish(completed: true)
+        } catch {
+            throw CommandError.failure("ttcg run: \(out): \(error)")
+        }
+        let seconds = Date().timeIntervalSince(started)
+        print("ttcg run: \(plan.spec.name): \(grouped(final.pointsDone)) games in \(String(format: "%.1f", seconds)) s "
+              + "(\(grouped(Int(Double(final.pointsDone) / max(seconds, 1e-9)))) games/s, \(workers) worker\(workers == 1 ? "" : "s") x \(perWorker) threads) -> \(out)")
+        try printSummary(out)
+        if final.pointsFailed > 0 {
+            throw CommandError.failure("ttcg run: \(final.pointsFailed) of \(final.pointsTotal) games failed; see the errors groups of \(out)")
+        }
+    }
+}
+
+func printSummary(_ path: String) throws(CommandError) {
+    do {
+        let reader = try ResultsReader(path: path)
+        print(renderSummary(try reader.summary()))
+        try reader.close()
+    } catch {
+        throw .failure("ttcg: \(path): cannot summarise: \(error)")
+    }
+}
+
+/// Worker processes of `ttcg run`: started, replaced if one dies early, stopped at the end.
+final class WorkerPool: @unchecked Sendable {
+    let endpoint: String
+    let count: Int
+    let threads: Int
+    var processes: [Process] = []
+    var respawns = 0
+
+    init(endpoint: String, count: Int, threads: Int) {
+        self.endpoint = endpoint
+        self.count = count
+        self.threads = threads
+    }
+
+    static var executable: URL {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    }
+
+    func spawn() throws -> Process {
+        let p = Process()
+        p.executableURL = Self.executable
+        p.arguments = ["worker", "--connect", endpoint, "--threads", String(threads)]
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    func start() throws(CommandError) {
+        do {
+            for _ in 0..<count { processes.append(try spawn()) }
+        } catch {
+            stop()
+            throw .failure("ttcg run: cannot start worker processes: \(error)")
+        }
+    }
+
+    /// A worker that exited before the end is replaced (up to 3 times the pool size).
+    func respawnExited(finished: Bool) {
+        guard !finished else { return }
+        for (i, p) in processes.enumerated() where !p.isRunning && respawns < 3 * count {
+            respawns += 1
+            FileHandle.standardError.write(Data("ttcg run: worker \(p.processIdentifier) exited (status \(p.terminationStatus)); starting another\n".utf8))
+            if let q = try? spawn() { processes[i] = q }
+        }
+    }
+
+    func waitOrStop() {
+        let deadline = Date().addingTimeInterval(5)
+        while processes.contains(where: \.isRunning) && Date() < deadline { usleep(10_000) }
+        stop()
+    }
+
+    func stop() {
+        for p in processes where p.isRunning { p.terminate() }
+    }
+}
+
+/// `ttcg coordinator SPEC --out FILE --bind ENDPOINT`.
+public struct CoordinatorCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "coordinator",
+        abstract: "Serve a sweep's work items to workers and write the results (the only writer).")
+
+    @Argument(help: "The sweep spec (YAML, docs/sweep-format.md).")
+    var spec: String
+
+    @Option(help: "The results file (HDF5).")
+    var out: String
+
+    @Option(help: "Where workers connect (ZeroMQ endpoint, e.g. tcp://0.0.0.0:5555).")
+    var bind: String = "tcp://127.0.0.1:5555"
+
+    @Option(help: "Where `ttcg status` connects (e.g. tcp://127.0.0.1:5556).")
+    var statusBind: String?
+
+    @Flag(help: "Overwrite --out if it exists.")
+    var force = false
+
+    @Option(help: "Milliseconds between heartbeats.")
+    var heartbeatMs: UInt32 = 1000
+
+    @Option(help: "Milliseconds of silence after which a worker loses its items.")
+    var timeoutMs: UInt32 = 10_000
+
+    @Option(help: "Attempts per work item before it is recorded as failed.")
+    var attempts: Int = 3
+
+    public init() {}
+
+    public func validate() throws {
+        guard heartbeatMs >= 10 else { throw ValidationError("--heartbeat-ms: expected >= 10, got \(heartbeatMs)") }
+        guard timeoutMs > heartbeatMs else { throw ValidationError("--timeout-ms: expected more than --heartbeat-ms (\(heartbeatMs)), got \(timeoutMs)") }
+        guard attempts >= 1 else { throw ValidationError("--attempts: expected >= 1, got \(attempts)") }
+    }
+
+    public func run() throws {
+        let (plan, json) = try loadPlan(spec)
+        let writer = try createResults(out, plan: plan, force: force)
+        var options = CoordinatorOptions(bind: bind, statusBind: statusBind)
+        options.heartbeatMilliseconds = heartbeatMs
+        options.timeoutMilliseconds = timeoutMs
+        options.maxAttempts = attempts
+        let coordinator: Coordinator
+        do {
+            coordinator = try Coordinator(plan: plan, sink: HDF5Sink(writer), options: options, marketsJSON: json)
+        } catch {
+            try? writer.close()
+            try? FileManager.default.removeItem(atPath: out)
+            throw CommandError(exitCode: error.exitCode, line: error.description)
+        }
+        FileHandle.standardError.write(Data("ttcg coordinator: \(plan.spec.name): \(grouped(plan.pointCount)) games in \(grouped(plan.items.count)) items; workers connect to \(coordinator.endpoint)\(coordinator.statusEndpoint.map { ", status at \($0)" } ?? "")\n".utf8))
+        let progress = ProgressPrinter()
+        let final = try coordinator.run { progress.update($0) }
+        progress.end()
+        if let fatal = coordinator.fatalStore {
+            try? writer.close()
+            throw CommandError.failure("ttcg coordinator: \(out): cannot write results: \(fatal)")
+        }
+        try writer.finish(completed: true)
+        try printSummary(out)
+        if final.pointsFailed > 0 {
+            throw CommandError.failure("ttcg coordinator: \(final.pointsFailed) of \(final.pointsTotal) games failed; see the errors groups of \(out)")
+        }
+    }
+}
+
+/// `ttcg worker --connect ENDPOINT`.
+public struct WorkerCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Play a coordinator's work items until the sweep is done.")
+
+    @Option(help: "The coordinator's endpoint (e.g. tcp://HOST:5555).")
+    var connect: String
+
+    @Option(help: "Threads for the games of an item (default: every core).")
+    var threads: Int = 0
+
+    @Option(help: "Seconds to wait for a coordinator (at start and after losing one).")
+    var connectTimeout: Double = 30
+
+    public init() {}
+
+    public func validate() throws {
+        guard threads >= 0 && threads <= 1024 else { throw ValidationError("--threads: expected 0...1024, got \(threads)") }
+        guard connectTimeout > 0 && connectTimeout.isFinite else { throw ValidationError("--connect-timeout: expected seconds > 0") }
+    }
+
+    public func run() throws {
+        var options = WorkerOptions(connect: connect)
+        options.threads = threads
+        options.connectTimeoutSeconds = connectTimeout
+        let worker: Worker
+        do {
+            worker = try Worker(options: options) { FileHandle.standardError.write(Data("ttcg worker: \($0)\n".utf8)) }
+        } catch {
+            throw CommandError(exitCode: error.exitCode, line: error.description)
+        }
+        let exit: WorkerExit
+        do {
+            exit = try worker.run()
+        } catch {
+            throw CommandError(exitCode: error.exitCode, line: error.description)
+        }
+        switch exit {
+        case .done: return
+        case .refused(let reason): throw CommandError.badInput("ttcg worker: refused by the coordinator at \(connect): \(reason)")
+        case .timedOut(let why): throw CommandError.failure("ttcg worker: \(why)")
+        }
+    }
+}
+
+/// `ttcg status --connect ENDPOINT`.
+public struct StatusCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show a running sweep's progress and workers (from the coordinator's --status-bind).")
+
+    @Option(help: "The coordinator's status endpoint (e.g. tcp://HOST:5556).")
+    var connect: String
+
+    @Flag(help: "Refresh every second until the sweep ends.")
+    var watch = false
+
+    @Flag(help: "Print JSON (one object per refresh).")
+    var json = false
+
+    @Option(help: "Seconds to wait for an answer.")
+    var timeout: Double = 5
+
+    public init() {}
+
+    public func run() throws {
+        let client: StatusClient
+        do {
+            client = try StatusClient(connect: connect)
+        } catch {
+            throw CommandError(exitCode: error.exitCode, line: error.description)
+        }
+        while true {
+            guard let s = client.fetch(timeoutSeconds: timeout) else {
+                throw CommandError.failure("ttcg status: no answer from \(connect) within \(formatNumber(timeout)) s (is the coordinator running with --status-bind?)")
+            }
+            print(json ? s.json() : render(s))
+            if !watch || s.finished { return }
+            Thread.sleep(forTimeInterval: 1)
+        }
+    }
+
+    func render(_ s: SweepStatus) -> String {
+        var out = "\(s.job)  spec \(s.specHash.prefix(12))  \(s.finished ? "finished" : "running") \(clock(s.elapsedSeconds))\n"
+        out += "  \(s.progressLine)\n"
+        out += "  items: \(s.itemsDone) done, \(s.itemsLeased) leased, \(s.itemsQueued) queued, \(s.itemsFailed) failed (of \(s.itemsTotal))\n"
+        if s.droppedMalformed + s.droppedDuplicate + s.droppedNotLeased + s.refusedPeers > 0 {
+            out += "  dropped: \(s.droppedMalformed) malformed, \(s.droppedDuplicate) duplicate, \(s.droppedNotLeased) not leased; \(s.refusedPeers) refused\n"
+        }
+        var table = TextTable(header: ["worker", "host", "pid", "threads", "items done", "leased", "heard"])
+        table.rightAligned = [0, 2, 3, 4, 5, 6]
+        for w in s.workers {
+            table.add([String(w.id), w.host, String(w.pid), String(w.threads), String(w.itemsDone), String(w.leased),
+                       String(format: "%.1f s ago", w.lastHeartbeatAge)])
+        }
+        out += s.workers.isEmpty ? "  no workers connected" : table.rendered()
+        return out
+    }
+}
+
+/// `ttcg inspect FILE`.
+public struct Inspect: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Print what a results file holds and the sweep's summary.")
+
+    @Argument(help: "A results file written by ttcg run or ttcg coordinator.")
+    var file: String
+
+    public init() {}
+
+    public func run() throws {
+        let reader: ResultsReader
+        do {
+            reader = try ResultsReader(path: file)
+        } catch {
+            throw CommandError.badInput("\(error)")
+        }
+        print("\(file): sweep \(reader.job), spec hash \(reader.specHash.prefix(12)), ttcg \(reader.ttcgVersion)")
+        print("  started \(reader.startedAt), finished \(reader.finishedAt.isEmpty ? "-" : reader.finishedAt), \(reader.completed ? "completed" : "NOT completed")")
+        print("  \(grouped(reader.pointsDone)) of \(grouped(reader.pointsTotal)) games done, \(grouped(reader.pointsFailed)) failed")
+        for m in reader.markets {
+            print("  \(m.group): \(m.providers.count) providers x \(m.levels.count) levels, \(grouped(m.pointCount)) points, axes " +
+                  zip(m.axes.map(\.name), m.shape).filter { $0.1 > 1 }.map { "\($0.0)[\($0.1)]" }.joined(separator: " "))
+        }
+        print("")
+        do {
+            print(renderSummary(try reader.summary()))
+        } catch {
+            throw CommandError.failure("ttcg inspect: \(file): \(error)")
+        }
+    }
+}
+
+/// `ttcg export FILE --format csv|json --out PATH`.
+public struct Export: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write one tidy row per grid point (CSV or JSON) from a results file.")
+
+    @Argument(help: "A results file written by ttcg run or ttcg coordinator.")
+    var file: String
+
+    @Option(help: "csv or json.")
+    var format: ExportFormatArgument
+
+    @Option(help: "Where to write.")
+    var out: String
+
+    @Flag(help: "Overwrite --out if it exists.")
+    var force = false
+
+    public init() {}
+
+    public func run() throws {
+        if FileManager.default.fileExists(atPath: out) && !force {
+            throw CommandError.badInput("\(out): refusing to overwrite an existing file (use --force)")
+        }
+        let reader: ResultsReader
+        do {
+            reader = try ResultsReader(path: file)
+        } catch {
+            throw CommandError.badInput("\(error)")
+        }
+        do {
+            let rows = try reader.export(format: format.format, to: out)
+            FileHandle.standardError.write(Data("ttcg export: \(grouped(rows)) rows -> \(out)\n".utf8))
+        } catch {
+            throw CommandError.failure("ttcg export: \(error)")
+        }
+    }
+}
+
+enum ExportFormatArgument: String, ExpressibleByArgument, CaseIterable {
+    case csv, json
+    var format: ExportFormat { self == .csv ? .csv : .json }
+}
