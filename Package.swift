@@ -47,6 +47,6 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Sweep", "Wire", "GameCore"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "Sweep", "GameCore"]),
-        .testTarget(name: "TTCGCommandsTests", dependencies: ["TTCGCommands", "GameCore", "Profiles"]),
+        .testTarget(name: "TTCGCommandsTests", dependencies: ["TTCGCommands", "GameCore", "Profiles", "Sweep", "ResultStore"]),
     ]
 )

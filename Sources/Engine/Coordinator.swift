@@ -27,6 +27,9 @@ public struct CoordinatorOptions: Sendable {
     public var timeoutMilliseconds: UInt32 = 10_000
     /// Attempts per item before it is recorded as failed.
     public var maxAttempts: Int = 3
+    /// After the last item: how long to keep answering status clients and telling late
+    /// workers the sweep is done.
+    public var lingerSeconds: Double = 0.2
 
     public init(bind: String, statusBind: String? = nil) {
         self.bind = bind
@@ -187,13 +190,17 @@ public final class Coordinator {
             }
         }
         for w in workers.values { send(.done, to: w.peer) }
-        // Let late workers learn the sweep is over for a moment, answering status meanwhile.
-        let until = monotonicSeconds() + 0.2
+        // Tell late workers the sweep is over, and answer status clients, for a moment.
+        let until = monotonicSeconds() + options.lingerSeconds
         while monotonicSeconds() < until {
-            if let m = try socket.receiveRouted(timeout: .milliseconds(20)) {
-                if case .hello = try? Codec.decode(m.frames) {
-                    send(.done, to: m.peer)
-                }
+            var items = [PollItem(socket)]
+            if let statusSocket { items.append(PollItem(statusSocket)) }
+            let events = try Wire.ZMQSocket.poll(items, timeout: .milliseconds(20))
+            if events[0].contains(.readable), let m = try socket.receiveRouted(timeout: .zero) {
+                if case .hello? = try? Codec.decode(m.frames) { send(.done, to: m.peer) }
+            }
+            if let statusSocket, events.count > 1, events[1].contains(.readable) {
+                while let m = try statusSocket.receiveRouted(timeout: .zero) { answerStatus(m, on: statusSocket) }
             }
         }
         return status()

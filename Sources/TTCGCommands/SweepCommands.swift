@@ -302,12 +302,16 @@ public struct CoordinatorCommand: ParsableCommand {
     @Option(help: "Attempts per work item before it is recorded as failed.")
     var attempts: Int = 3
 
+    @Option(help: "Seconds to keep answering status and late workers after the last item.")
+    var linger: Double = 2
+
     public init() {}
 
     public func validate() throws {
         guard heartbeatMs >= 10 else { throw ValidationError("--heartbeat-ms: expected >= 10, got \(heartbeatMs)") }
         guard timeoutMs > heartbeatMs else { throw ValidationError("--timeout-ms: expected more than --heartbeat-ms (\(heartbeatMs)), got \(timeoutMs)") }
         guard attempts >= 1 else { throw ValidationError("--attempts: expected >= 1, got \(attempts)") }
+        guard linger >= 0 && linger <= 3600 else { throw ValidationError("--linger: expected seconds in 0...3600, got \(linger)") }
     }
 
     public func run() throws {
@@ -317,6 +321,7 @@ public struct CoordinatorCommand: ParsableCommand {
         options.heartbeatMilliseconds = heartbeatMs
         options.timeoutMilliseconds = timeoutMs
         options.maxAttempts = attempts
+        options.lingerSeconds = linger
         let coordinator: Coordinator
         do {
             coordinator = try Coordinator(plan: plan, sink: HDF5Sink(writer), options: options, marketsJSON: json)

@@ -1,0 +1,282 @@
+// The sweep engine end to end, with real processes, real ZeroMQ sockets over tcp loopback
+// and real HDF5 files: results are identical whatever the workers, a killed worker's items
+// are redone, a late worker takes work, status only goes up, bad input exits 2.
+
+import Foundation
+import ResultStore
+import Sweep
+import XCTest
+
+/// A `ttcg` process running in the background, its output in files.
+final class Background {
+    let process = Process()
+    let dir: URL
+    init(_ arguments: [String]) throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("ttcg-bg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: dir.appendingPathComponent("out").path, contents: nil)
+        FileManager.default.createFile(atPath: dir.appendingPathComponent("err").path, contents: nil)
+        process.executableURL = try ttcgBinary()
+        process.arguments = arguments
+        process.currentDirectoryURL = packageRoot
+        process.standardOutput = try FileHandle(forWritingTo: dir.appendingPathComponent("out"))
+        process.standardError = try FileHandle(forWritingTo: dir.appendingPathComponent("err"))
+        try process.run()
+    }
+    var stderr: String { (try? String(contentsOf: dir.appendingPathComponent("err"), encoding: .utf8)) ?? "" }
+    var stdout: String { (try? String(contentsOf: dir.appendingPathComponent("out"), encoding: .utf8)) ?? "" }
+
+    /// Waits for the exit; kills and fails after `seconds`.
+    @discardableResult
+    func wait(seconds: Double = 120, file: StaticString = #filePath, line: UInt = #line) -> Int32 {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            XCTFail("ttcg \(process.arguments ?? []) did not finish in \(seconds) s; stderr: \(stderr)", file: file, line: line)
+        }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: dir)
+    }
+}
+
+/// A free TCP port on loopback (bind to 0, read it, release it).
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+func scratch() throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ttcg-e2e-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+/// Every dataset of two results files equal, bit for bit (NaN included).
+func assertSameResults(_ a: String, _ b: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    let x = try ResultsReader(path: a), y = try ResultsReader(path: b)
+    XCTAssertEqual(x.markets, y.markets, file: file, line: line)
+    XCTAssertEqual(x.specHash, y.specHash, file: file, line: line)
+    XCTAssertTrue(x.completed && y.completed, file: file, line: line)
+    for m in x.markets.indices {
+        for c in ResultSchema.columns {
+            switch c.kind {
+            case .float64:
+                let p = try x.doubles(c.name, market: m), q = try y.doubles(c.name, market: m)
+                XCTAssertEqual(p.map(\.bitPattern), q.map(\.bitPattern), "\(x.markets[m].name) \(c.name)", file: file, line: line)
+            case .int32: XCTAssertEqual(try x.ints(c.name, market: m), try y.ints(c.name, market: m), c.name, file: file, line: line)
+            case .int64: XCTAssertEqual(try x.longs(c.name, market: m), try y.longs(c.name, market: m), c.name, file: file, line: line)
+            case .uint8: XCTAssertEqual(try x.bytes(c.name, market: m), try y.bytes(c.name, market: m), c.name, file: file, line: line)
+            }
+        }
+        XCTAssertTrue(try x.errors(market: m).isEmpty, file: file, line: line)
+        XCTAssertEqual(Set(try x.bytes("status", market: m)), [1], file: file, line: line)
+    }
+    try x.close()
+    try y.close()
+}
+
+final class SweepEndToEndTests: XCTestCase {
+    let e2e = "Tests/TTCGCommandsTests/Fixtures/e2e.yaml"
+    let slow = "Tests/TTCGCommandsTests/Fixtures/slow.yaml"
+
+    /// The reference: `ttcg run` with one worker process and one thread.
+    func reference(_ spec: String, in dir: URL) throws -> String {
+        let path = dir.appendingPathComponent("reference.h5").path
+        let run = try ttcg(["run", spec, "--workers", "1", "--threads", "1", "--out", path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        return path
+    }
+
+    func testCoordinatorAndTwoWorkersEqualOneWorkerOneThread() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let reference = try reference(e2e, in: dir)
+        let run = try ttcg(["run", e2e, "--workers", "2", "--out", dir.appendingPathComponent("two.h5").path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("2,460 games"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("Price of anarchy over beta"), run.stdout)
+        try assertSameResults(reference, dir.appendingPathComponent("two.h5").path)
+
+        // The same through separate processes: a coordinator and two workers over tcp.
+        let port = freePort()
+        let out = dir.appendingPathComponent("cluster.h5").path
+        let coordinator = try Background(["coordinator", e2e, "--out", out, "--bind", "tcp://127.0.0.1:\(port)", "--linger", "0.2"])
+        let workers = try (0..<2).map { _ in try Background(["worker", "--connect", "tcp://127.0.0.1:\(port)", "--threads", "1"]) }
+        XCTAssertEqual(coordinator.wait(), 0, coordinator.stderr)
+        for w in workers { XCTAssertEqual(w.wait(), 0, w.stderr) }
+        try assertSameResults(reference, out)
+    }
+
+    func testKilledWorkerIsReplacedAndALateWorkerJoins() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let reference = try reference(slow, in: dir)
+        let port = freePort(), statusPort = freePort()
+        let out = dir.appendingPathComponent("faulty.h5").path
+        let coordinator = try Background(["coordinator", slow, "--out", out, "--bind", "tcp://127.0.0.1:\(port)",
+                                          "--status-bind", "tcp://127.0.0.1:\(statusPort)", "--heartbeat-ms", "100",
+                                          "--timeout-ms", "1000", "--linger", "3"])
+        let victim = try Background(["worker", "--connect", "tcp://127.0.0.1:\(port)", "--threads", "1"])
+        let survivor = try Background(["worker", "--connect", "tcp://127.0.0.1:\(port)", "--threads", "1"])
+        // Kill the victim once it has results in.
+        var progress: [Int] = []
+        var statuses: [[String: Any]] = []
+        func poll() throws -> [String: Any]? {
+            let s = try ttcg(["status", "--connect", "tcp://127.0.0.1:\(statusPort)", "--json", "--timeout", "2"])
+            guard s.status == 0, let d = try JSONSerialization.jsonObject(with: Data(s.stdout.utf8)) as? [String: Any] else { return nil }
+            statuses.append(d)
+            progress.append(d["points_done"] as! Int)
+            return d
+        }
+        var deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if let d = try poll(), let ws = d["workers"] as? [[String: Any]],
+               ws.contains(where: { ($0["pid"] as? Int) == Int(victim.process.processIdentifier) && ($0["items_done"] as? Int ?? 0) > 0 }) { break }
+            usleep(50_000)
+        }
+        kill(victim.process.processIdentifier, SIGKILL)
+        let late = try Background(["worker", "--connect", "tcp://127.0.0.1:\(port)", "--threads", "1"])
+        var lateWorked = false, finished = false
+        deadline = Date().addingTimeInterval(120)
+        while Date() < deadline && !finished {
+            if let d = try poll() {
+                finished = d["finished"] as? Bool ?? false
+                if let ws = d["workers"] as? [[String: Any]],
+                   ws.contains(where: { ($0["pid"] as? Int) == Int(late.process.processIdentifier) && ($0["items_done"] as? Int ?? 0) > 0 }) {
+                    lateWorked = true
+                }
+            }
+            usleep(100_000)
+        }
+        XCTAssertEqual(coordinator.wait(), 0, coordinator.stderr)
+        XCTAssertEqual(survivor.wait(), 0, survivor.stderr)
+        XCTAssertEqual(late.wait(), 0, late.stderr)
+        XCTAssertTrue(finished, "status never said finished")
+        XCTAssertTrue(lateWorked, "the late worker took no work")
+        // Progress only goes up and ends at the total.
+        XCTAssertEqual(progress, progress.sorted())
+        XCTAssertEqual(progress.last, 2400)
+        XCTAssertEqual(statuses.last?["points_total"] as? Int, 2400)
+        try assertSameResults(reference, out)
+    }
+
+    func testStatusWatchEndsAtTheTotal() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = freePort(), statusPort = freePort()
+        let coordinator = try Background(["coordinator", e2e, "--out", dir.appendingPathComponent("w.h5").path,
+                                          "--bind", "tcp://127.0.0.1:\(port)", "--status-bind", "tcp://127.0.0.1:\(statusPort)", "--linger", "3"])
+        let watch = try Background(["status", "--connect", "tcp://127.0.0.1:\(statusPort)", "--watch", "--json"])
+        usleep(300_000)
+        let worker = try Background(["worker", "--connect", "tcp://127.0.0.1:\(port)", "--threads", "2"])
+        XCTAssertEqual(watch.wait(), 0, watch.stderr)
+        XCTAssertEqual(coordinator.wait(), 0, coordinator.stderr)
+        XCTAssertEqual(worker.wait(), 0, worker.stderr)
+        let lines = watch.stdout.split(separator: "\n")
+        let done = try lines.map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])["points_done"] as! Int }
+        XCTAssertEqual(done, done.sorted())
+        XCTAssertEqual(done.last, 2460)
+        XCTAssertGreaterThanOrEqual(lines.count, 1)
+    }
+
+    func testExportAndInspect() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let h5 = dir.appendingPathComponent("r.h5").path
+        XCTAssertEqual(try ttcg(["run", e2e, "--out", h5]).status, 0)
+        let csv = dir.appendingPathComponent("r.csv").path
+        let export = try ttcg(["export", h5, "--format", "csv", "--out", csv])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 2460 + 1)
+        let header = lines[0].split(separator: ",").map(String.init)
+        for c in ["dataset", "method", "market", "beta", "margin", "alpha", "v0", "seed", "converged", "steps", "welfare_eq",
+                  "welfare_opt", "poa", "market_user_value", "market_price", "market_provider_utility", "auction_winner",
+                  "auction_runner_up", "auction_payment", "auction_user_value", "auction_winner_utility", "auction_welfare", "eq_profile"] {
+            XCTAssertTrue(header.contains(c), c)
+        }
+        // The perfect-rationality rows say inf; winners are names.
+        XCTAssertTrue(lines.contains { $0.contains(",inf,") })
+        XCTAssertTrue(lines[1].contains("R1-D-Qwen-7B"))
+        let json = dir.appendingPathComponent("r.json").path
+        XCTAssertEqual(try ttcg(["export", h5, "--format", "json", "--out", json]).status, 0)
+        let rows = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [[String: Any]])
+        XCTAssertEqual(rows.count, 2460)
+        XCTAssertEqual(rows[0]["market"] as? String, "gsm8k/chain-of-thought")
+        let again = try ttcg(["export", h5, "--format", "csv", "--out", csv])
+        XCTAssertEqual(again.status, 2)
+        XCTAssertEqual(again.stderr, "\(csv): refusing to overwrite an existing file (use --force)\n")
+        let inspect = try ttcg(["inspect", h5])
+        XCTAssertEqual(inspect.status, 0, inspect.stderr)
+        XCTAssertTrue(inspect.stdout.contains("completed"))
+        XCTAssertTrue(inspect.stdout.contains("Market versus auction"))
+    }
+
+    func testBadInput() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Invalid specs: one line with the YAML path, exit 2, no results file.
+        let bad = dir.appendingPathComponent("bad.yaml").path
+        for (yaml, expected) in [("markets: [gsm8k/majority]\naxes: {beta: [0]}", "\(bad): axes.beta[0]: expected a beta > 0"),
+                                 ("markets: [gsm8k/majority]\ndynamics: {rule: lazy}", "\(bad): dynamics.rule: expected nearest-improvement"),
+                                 ("markets: [gsm8k/majority]\noutputs: {chunk: -1}", "\(bad): outputs.chunk: expected")] {
+            try yaml.write(toFile: bad, atomically: true, encoding: .utf8)
+            for command in [["run", bad, "--out", dir.appendingPathComponent("x.h5").path], ["validate", bad]] {
+                let r = try ttcg(command)
+                XCTAssertEqual(r.status, 2, r.stderr)
+                XCTAssertEqual(r.stderrLines.count, 1, r.stderr)
+                XCTAssertTrue(r.stderr.hasPrefix(expected), r.stderr)
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.h5").path))
+        }
+        // An existing output file is refused unless --force, and left as it was.
+        let existing = dir.appendingPathComponent("existing.h5").path
+        try "precious".write(toFile: existing, atomically: true, encoding: .utf8)
+        let refused = try ttcg(["run", e2e, "--out", existing])
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertEqual(refused.stderr, "\(existing): the results file exists; refusing to overwrite it (use --force)\n")
+        XCTAssertEqual(try String(contentsOfFile: existing, encoding: .utf8), "precious")
+        XCTAssertEqual(try ttcg(["run", e2e, "--out", existing, "--force"]).status, 0)
+        // A busy port.
+        let port = freePort()
+        let holder = try Background(["coordinator", e2e, "--out", dir.appendingPathComponent("a.h5").path, "--bind", "tcp://127.0.0.1:\(port)"])
+        usleep(500_000)
+        let busy = try ttcg(["coordinator", e2e, "--out", dir.appendingPathComponent("b.h5").path, "--bind", "tcp://127.0.0.1:\(port)"])
+        XCTAssertEqual(busy.status, 2, busy.stderr)
+        XCTAssertEqual(busy.stderrLines.count, 1, busy.stderr)
+        XCTAssertTrue(busy.stderr.contains("--bind tcp://127.0.0.1:\(port)"), busy.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("b.h5").path))
+        kill(holder.process.processIdentifier, SIGKILL)
+        // An unreachable coordinator: the worker gives up with a clear line.
+        let lonely = try ttcg(["worker", "--connect", "tcp://127.0.0.1:\(freePort())", "--connect-timeout", "1"])
+        XCTAssertEqual(lonely.status, 1)
+        XCTAssertTrue(lonely.stderr.hasPrefix("ttcg worker: no coordinator answered at tcp://127.0.0.1:"), lonely.stderr)
+        XCTAssertEqual(lonely.stderrLines.count, 1, lonely.stderr)
+        // Status of nothing.
+        let nothing = try ttcg(["status", "--connect", "tcp://127.0.0.1:\(freePort())", "--timeout", "0.5"])
+        XCTAssertEqual(nothing.status, 1)
+        XCTAssertEqual(nothing.stderrLines.count, 1, nothing.stderr)
+        // Bad flags.
+        for args in [["run", e2e, "--workers", "0"], ["worker", "--connect", "tcp://127.0.0.1:1", "--threads", "-1"],
+                     ["coordinator", e2e, "--out", "x.h5", "--timeout-ms", "5", "--heartbeat-ms", "10"]] {
+            let r = try ttcg(args)
+            XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
+            XCTAssertEqual(r.stderrLines.count, 1, "\(args): \(r.stderr)")
+        }
+    }
+}
