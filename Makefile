@@ -2,7 +2,7 @@
 #
 #   make            build the release binary (installs system libraries first if missing)
 #   make test       what CI runs (.ci/run): build, then every test suite in release mode
-#   make run        solve every example market in jobs/examples/
+#   make run        the paper's experiment grid (jobs/paper.yaml) -> results.h5, with its summary
 #   make bench      the benchmark suite (Benchmarks/run.sh)
 #   make deps       install libzmq and HDF5 development packages if they are missing
 #   make clean      remove every SwiftPM build directory (.build, .build-*)
@@ -27,12 +27,18 @@ APT_INSTALL        := DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
 # the triple and SCRATCH), at most once per make run and only by targets that use it.
 BIN = $(eval BIN := $$(abspath $$(shell $(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)))$(BIN)
 
-# The example markets: appendix A first (solved at beta = inf), then all the others.
-APPENDIX_A     := jobs/examples/appendix-a.yaml
-OTHER_EXAMPLES := $(filter-out $(APPENDIX_A),$(sort $(wildcard jobs/examples/*.yaml)))
+# The main job: the paper's grid, after the Appendix A example as a quick sanity print.
+APPENDIX_A := jobs/examples/appendix-a.yaml
+MAIN_JOB   := jobs/paper.yaml
+RESULTS    ?= results.h5
+
+# The Python side (h5py, xarray, h5netcdf) that end-to-end tests read results with.
+VENV        := .venv
+PYTHON      := $(VENV)/bin/python
+PIP_PACKAGES := numpy h5py xarray h5netcdf pandas
 
 .DEFAULT_GOAL := build
-.PHONY: build test run bench deps clean help
+.PHONY: build test run bench deps venv clean help
 
 ## build: release build of the package (the ttcg binary lands in `swift build --show-bin-path`)
 build: deps
@@ -43,16 +49,32 @@ build: deps
 # recompiling every module with -enable-testing: it then reuses what `swift build`
 # compiled and adds only the test targets (and the next `make build` is a no-op too).
 # A test that needs `@testable import` will not compile here: test the public API instead.
-test: build
-	TTCG_BIN=$(BIN)/ttcg $(SWIFT) test $(SWIFT_FLAGS) --disable-testable-imports
+test: build venv
+	TTCG_BIN=$(BIN)/ttcg TTCG_PYTHON=$(abspath $(PYTHON)) $(SWIFT) test $(SWIFT_FLAGS) --disable-testable-imports
 
-## run: solve every example market
+## run: the paper's experiment grid (42,120 games) into results.h5 (replaced if it exists)
 run: build
 	$(BIN)/ttcg solve $(APPENDIX_A) --beta inf
-	@for spec in $(OTHER_EXAMPLES); do \
-	    echo "$(BIN)/ttcg solve $$spec"; \
-	    $(BIN)/ttcg solve "$$spec" || exit 1; \
-	done
+	$(BIN)/ttcg run $(MAIN_JOB) --out $(RESULTS) --force
+
+## venv: a Python virtual environment with h5py and xarray (for tests and notebooks)
+# The stamp is written only after pip succeeded, so a failed install is retried next time.
+VENV_READY := $(VENV)/.ttcg-ready
+venv: $(VENV_READY)
+$(VENV_READY):
+	@python3 -m venv --help >/dev/null 2>&1 || { \
+	    echo "ttcg needs python3 with venv for its HDF5 checks."; \
+	    if [ "$$(id -u)" -ne 0 ]; then \
+	        echo "Not root, so not installing it. Run:" >&2; \
+	        echo "  sudo apt-get update && sudo apt-get install -y python3 python3-venv" >&2; \
+	        exit 1; \
+	    fi; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-venv python3-pip || exit 1; \
+	}
+	rm -rf $(VENV)
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(PIP_PACKAGES)
+	touch $@
 
 ## bench: benchmark suite
 bench:
