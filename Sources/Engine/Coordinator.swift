@@ -84,6 +84,8 @@ public final class Coordinator {
     let options: CoordinatorOptions
     let sink: ResultSink
     let welcome: Welcome
+    /// `sweepTag` of this sweep's spec hash.
+    let tag: UInt64
     let context: ZMQContext
     let socket: ZMQSocket
     let statusSocket: ZMQSocket?
@@ -114,6 +116,7 @@ public final class Coordinator {
         self.welcome = Welcome(specHash: plan.spec.hash, specText: plan.spec.text, specSource: plan.spec.source,
                                markets: marketsJSON, heartbeatMilliseconds: options.heartbeatMilliseconds,
                                timeoutMilliseconds: options.timeoutMilliseconds)
+        tag = sweepTag(plan.spec.hash)
         states = [ItemState](repeating: .queued, count: plan.items.count)
         attempts = [UInt32](repeating: 0, count: plan.items.count)
         queue = []
@@ -243,11 +246,12 @@ public final class Coordinator {
             w.credit = min(w.credit + Int(credit), 64)
         case .heartbeat:
             break
-        case .result(let id, let attempt, let block):
+        case .result(let sweep, let id, let attempt, let block):
+            guard sweep == tag else { droppedNotLeased += 1; return }
             accept(block, id: Int(id), attempt: attempt, from: w)
-        case .failed(let id, let attempt, let error):
+        case .failed(let sweep, let id, let attempt, let error):
             let i = Int(id)
-            guard i < states.count, states[i] == .leased(worker: w.id, attempt: attempt, since: leaseTime(i)) else {
+            guard sweep == tag, i < states.count, states[i] == .leased(worker: w.id, attempt: attempt, since: leaseTime(i)) else {
                 droppedNotLeased += 1
                 return
             }
@@ -346,7 +350,7 @@ public final class Coordinator {
                 states[i] = .leased(worker: w.id, attempt: attempts[i], since: monotonicSeconds())
                 w.leased.insert(i)
                 w.credit -= 1
-                send(.item(id: UInt32(i), attempt: attempts[i]), to: w.peer)
+                send(.item(sweep: tag, id: UInt32(i), attempt: attempts[i]), to: w.peer)
             }
         }
         if queueHead > 4096 && queueHead * 2 > queue.count {

@@ -23,6 +23,12 @@ public enum ProtocolLimits {
     public static let maxTrajectoryRows = 10_000_000
 }
 
+/// The tag of a sweep in item, result and failure messages: the first 64 bits of its spec
+/// hash, so a result computed for another spec (an old coordinator's) is never accepted.
+public func sweepTag(_ specHash: String) -> UInt64 {
+    UInt64(specHash.prefix(16), radix: 16) ?? 0
+}
+
 /// Message types.
 public enum MessageType: UInt8, Sendable, CaseIterable {
     /// worker -> coordinator: version, host, pid, threads.
@@ -55,9 +61,9 @@ public enum Message: Sendable, Equatable {
     case welcome(Welcome)
     case refuse(reason: String)
     case ready(credit: UInt32)
-    case item(id: UInt32, attempt: UInt32)
-    case result(id: UInt32, attempt: UInt32, block: ResultBlock)
-    case failed(id: UInt32, attempt: UInt32, error: String)
+    case item(sweep: UInt64, id: UInt32, attempt: UInt32)
+    case result(sweep: UInt64, id: UInt32, attempt: UInt32, block: ResultBlock)
+    case failed(sweep: UInt64, id: UInt32, attempt: UInt32, error: String)
     case heartbeat
     case done
     case statusRequest
@@ -139,14 +145,17 @@ public enum Codec {
             body.writeString(reason)
         case .ready(let credit):
             body.writeUInt32(credit)
-        case .item(let id, let attempt):
+        case .item(let sweep, let id, let attempt):
+            body.writeUInt64(sweep)
             body.writeUInt32(id)
             body.writeUInt32(attempt)
-        case .result(let id, let attempt, let block):
+        case .result(let sweep, let id, let attempt, let block):
+            body.writeUInt64(sweep)
             body.writeUInt32(id)
             body.writeUInt32(attempt)
             encode(block, into: &body)
-        case .failed(let id, let attempt, let error):
+        case .failed(let sweep, let id, let attempt, let error):
+            body.writeUInt64(sweep)
             body.writeUInt32(id)
             body.writeUInt32(attempt)
             body.writeString(error)
@@ -211,11 +220,12 @@ public enum Codec {
                                     heartbeatMilliseconds: try r.readUInt32(), timeoutMilliseconds: try r.readUInt32()))
         case .refuse: return .refuse(reason: try r.readString(maxUTF8Count: text))
         case .ready: return .ready(credit: try r.readUInt32())
-        case .item: return .item(id: try r.readUInt32(), attempt: try r.readUInt32())
+        case .item: return .item(sweep: try r.readUInt64(), id: try r.readUInt32(), attempt: try r.readUInt32())
         case .result:
-            let id = try r.readUInt32(), attempt = try r.readUInt32()
-            return .result(id: id, attempt: attempt, block: try decodeBlock(&r))
-        case .failed: return .failed(id: try r.readUInt32(), attempt: try r.readUInt32(), error: try r.readString(maxUTF8Count: text))
+            let sweep = try r.readUInt64(), id = try r.readUInt32(), attempt = try r.readUInt32()
+            return .result(sweep: sweep, id: id, attempt: attempt, block: try decodeBlock(&r))
+        case .failed:
+            return .failed(sweep: try r.readUInt64(), id: try r.readUInt32(), attempt: try r.readUInt32(), error: try r.readString(maxUTF8Count: text))
         case .heartbeat: return .heartbeat
         case .done: return .done
         case .statusRequest: return .statusRequest

@@ -172,8 +172,8 @@ public final class Worker {
                     continue
                 }
                 return .refused(reason)
-            case .item(let id, let attempt):
-                guard welcomed, let box = plan, Int(id) < box.plan.items.count else { continue }
+            case .item(let sweep, let id, let attempt):
+                guard welcomed, let box = plan, sweep == sweepTag(box.hash), Int(id) < box.plan.items.count else { continue }
                 let item = box.plan.items[Int(id)]
                 inFlight += 1
                 let threads = options.threads, empty = options.emptyItems, outbox = self.outbox
@@ -181,7 +181,7 @@ public final class Worker {
                     let block = empty ? ResultBlock(start: item.start, count: item.count,
                                                     providers: box.plan.markets[item.market].market.providerCount)
                                       : box.plan.evaluate(item, threads: threads)
-                    outbox.push(.result(id: id, attempt: attempt, block: block))
+                    outbox.push(.result(sweep: sweep, id: id, attempt: attempt, block: block))
                 }
             case .heartbeat:
                 break

@@ -115,11 +115,11 @@ final class EngineTests: XCTestCase {
                 guard let frames = try? s.receive(timeout: .milliseconds(100)), let m = try? Codec.decode(frames) else { continue }
                 switch m {
                 case .welcome: _ = try? s.send(Codec.encode(.ready(credit: 1)))
-                case .item(let id, let attempt):
+                case .item(let sweep, let id, let attempt):
                     if id == 0 {
-                        _ = try? s.send(Codec.encode(.failed(id: id, attempt: attempt, error: "boom \(attempt)")))
+                        _ = try? s.send(Codec.encode(.failed(sweep: sweep, id: id, attempt: attempt, error: "boom \(attempt)")))
                     } else {
-                        _ = try? s.send(Codec.encode(.result(id: id, attempt: attempt, block: plan.evaluate(plan.items[Int(id)], threads: 1))))
+                        _ = try? s.send(Codec.encode(.result(sweep: sweep, id: id, attempt: attempt, block: plan.evaluate(plan.items[Int(id)], threads: 1))))
                     }
                     _ = try? s.send(Codec.encode(.ready(credit: 1)))
                 case .done: finished = true
@@ -181,19 +181,19 @@ final class EngineTests: XCTestCase {
         let (plan, _) = try makePlan(Self.spec)
         let block = plan.evaluate(plan.items.last!, threads: 1)
         let messages: [Message] = [
-            .hello(Hello(host: "h", pid: 1, threads: 2)), .ready(credit: 3), .item(id: 4, attempt: 5),
-            .failed(id: 1, attempt: 2, error: "x"), .heartbeat, .done, .statusRequest, .statusReply(json: "{}"),
+            .hello(Hello(host: "h", pid: 1, threads: 2)), .ready(credit: 3), .item(sweep: 7, id: 4, attempt: 5),
+            .failed(sweep: 7, id: 1, attempt: 2, error: "x"), .heartbeat, .done, .statusRequest, .statusReply(json: "{}"),
             .refuse(reason: "r"),
             .welcome(Welcome(specHash: "a", specText: "b", specSource: "c", markets: ["d", "e"], heartbeatMilliseconds: 6, timeoutMilliseconds: 7)),
         ]
         for m in messages { XCTAssertEqual(try Codec.decode(Codec.encode(m)), m) }
-        guard case .result(_, _, let decoded) = try Codec.decode(Codec.encode(.result(id: 9, attempt: 1, block: block))) else {
+        guard case .result(_, _, _, let decoded) = try Codec.decode(Codec.encode(.result(sweep: 1, id: 9, attempt: 1, block: block))) else {
             return XCTFail("not a result")
         }
         XCTAssertTrue(decoded.isIdentical(to: block))
         XCTAssertFalse(block.trajectories.isEmpty)
         // Every truncation of a result is rejected, never a crash.
-        let frames = Codec.encode(.result(id: 9, attempt: 1, block: block))
+        let frames = Codec.encode(.result(sweep: 1, id: 9, attempt: 1, block: block))
         for cut in stride(from: 0, to: frames[1].count, by: max(1, frames[1].count / 500)) {
             XCTAssertThrowsError(try Codec.decode([frames[0], Array(frames[1][..<cut])]))
         }
