@@ -36,6 +36,16 @@ let package = Package(
             path: "Benchmarks/GameCoreBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Ingestion throughput: MB/s of generated raw-run JSONL on one core (Profiles).
+        .executableTarget(
+            name: "IngestionBenchmarks",
+            dependencies: [
+                .product(name: "Profiles", package: rootIdentity),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/IngestionBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // Sanity prints and the cross-check against numpy_baseline.py.
         .executableTarget(
             name: "ttcg-bench-check",

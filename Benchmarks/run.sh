@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the GameCore benchmarks in release, runs them (ordo-one/benchmark), the Swift
-# sanity/cross-check tool and the NumPy baseline, and prints a summary table with medians.
+# Builds the GameCore and ingestion benchmarks in release, runs them (ordo-one/benchmark),
+# the Swift sanity/cross-check tool and the NumPy baseline, and prints a summary table with
+# medians (and MB/s for ingestion).
 #
 #   bash Benchmarks/run.sh                 # everything (what `make bench` calls)
 #   bash Benchmarks/run.sh --filter 'max welfare.*'   # only matching benchmarks (regex)
@@ -38,7 +39,7 @@ echo "== sanity: markets (a), (b), (c)"
 .build/release/ttcg-bench-check --all | tee "$results/check.txt"
 
 echo "== benchmarks (ordo-one/benchmark, wall clock percentiles)"
-bench_args=(benchmark --target GameCoreBenchmarks --format markdown --path stdout --no-progress)
+bench_args=(benchmark --target GameCoreBenchmarks --target IngestionBenchmarks --format markdown --path stdout --no-progress)
 [ -n "$filter" ] && bench_args+=(--filter "$filter")
 swift package "${bench_args[@]}" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' | tee "$results/benchmarks.md"
 
@@ -63,10 +64,16 @@ def human(sec):
 
 # name -> (p25, p50, p75, p0, samples) in seconds, from the markdown tables.
 cases = {}
+# name -> median MB/s, for the cases that report throughput (ingestion).
+mbps = {}
 name = None
 for line in md.splitlines():
     if line.startswith("### "):
         name = line[4:].strip()
+    t = re.match(r"\|\s*MB/s\s*\*?\s*\|(.*)", line)
+    if name and t:
+        cols = [c.strip().replace(",", "") for c in t.group(1).split("|") if c.strip()]
+        mbps[name] = float(cols[2])   # p0, p25, p50, ...
     m = re.match(r"\|\s*Time \(wall clock\) \((\S+)\)\s*\*?\s*\|(.*)", line)
     if name and m:
         scale = UNITS[m.group(1)]
@@ -84,6 +91,11 @@ table = [
     ("all equilibria 9x7 beta=1000, 1 thread", None),
     ("all equilibria 9x6 GSM8K beta=1000, 2 threads", None),
 ]
+# Throughput cases: (case, minimum median MB/s or None); the median column shows MB/s too.
+throughput = [
+    ("ingest 64 MB JSONL majority, read", 50.0),
+    ("ingest 64 MB JSONL majority, read + 6 levels x 50 draws", None),
+]
 failed = False
 rows = [("case", "median", "p25", "p75", "min", "n", "target", "result")]
 for case, target in table:
@@ -99,6 +111,20 @@ for case, target in table:
         verdict, failed = "FAIL", True
     rows.append((case, human(p50), human(p25), human(p75), human(p0), str(n),
                  "< " + human(target) if target else "-", verdict))
+for case, target in throughput:
+    if case not in cases or case not in mbps:
+        rows.append((case, "-", "-", "-", "-", "-", f">= {target:.0f} MB/s" if target else "-", "not run"))
+        continue
+    p25, p50, p75, p0, n = cases[case]
+    rate = mbps[case]
+    if target is None:
+        verdict = "info"
+    elif rate >= target:
+        verdict = f"PASS ({rate / target:.0f}x margin)"
+    else:
+        verdict, failed = "FAIL", True
+    rows.append((case, f"{human(p50)} = {rate:.0f} MB/s", human(p25), human(p75), human(p0), str(n),
+                 f">= {target:.0f} MB/s (1 core)" if target else "-", verdict))
 
 numpy_path = os.path.join(results, "numpy.txt")
 def kv(path):

@@ -11,7 +11,7 @@ public struct ProfilesCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "profiles",
         abstract: "Provider curves: the built-in catalog, export, ingestion of raw runs.",
-        subcommands: [ProfilesList.self, ProfilesShow.self, ProfilesExport.self])
+        subcommands: [ProfilesList.self, ProfilesShow.self, ProfilesExport.self, ProfilesIngest.self])
 
     public init() {}
 }
