@@ -11,6 +11,9 @@ let package = Package(
         .executable(name: "ttcg", targets: ["ttcg"]),
         .library(name: "GameCore", targets: ["GameCore"]),
         .library(name: "Profiles", targets: ["Profiles"]),
+        .library(name: "Sweep", targets: ["Sweep"]),
+        .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "ResultStore", targets: ["ResultStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -46,6 +46,16 @@ let package = Package(
             path: "Benchmarks/IngestionBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The sweep engine: dispatch over loopback, 1 -> 2 worker scaling, HDF5 rows/s, make run.
+        .executableTarget(
+            name: "ttcg-engine-bench",
+            dependencies: [
+                .product(name: "Engine", package: rootIdentity),
+                .product(name: "Sweep", package: rootIdentity),
+                .product(name: "ResultStore", package: rootIdentity),
+                .product(name: "Profiles", package: rootIdentity),
+            ]
+        ),
         // Sanity prints and the cross-check against numpy_baseline.py.
         .executableTarget(
             name: "ttcg-bench-check",

@@ -43,6 +43,12 @@ bench_args=(benchmark --target GameCoreBenchmarks --target IngestionBenchmarks -
 [ -n "$filter" ] && bench_args+=(--filter "$filter")
 swift package "${bench_args[@]}" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' | tee "$results/benchmarks.md"
 
+echo "== sweep engine (real sockets, processes and HDF5 files; medians of repeated runs)"
+( cd .. && swift build -c release --product ttcg 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true )
+ttcg_bin="$(cd .. && swift build -c release --show-bin-path)/ttcg"
+swift build -c release --product ttcg-engine-bench 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+.build/release/ttcg-engine-bench --ttcg "$ttcg_bin" | tee "$results/engine.txt"
+
 if [ "$numpy" = 1 ]; then
     echo "== NumPy baseline (every profile of market (a))"
     python3 numpy_baseline.py | tee "$results/numpy.txt"
@@ -125,6 +131,43 @@ for case, target in throughput:
         verdict, failed = "FAIL", True
     rows.append((case, f"{human(p50)} = {rate:.0f} MB/s", human(p25), human(p75), human(p0), str(n),
                  f">= {target:.0f} MB/s (1 core)" if target else "-", verdict))
+
+def kv0(path):
+    out = {}
+    if os.path.exists(path):
+        for line in open(path, encoding="utf-8"):
+            if "=" in line:
+                k, v = line.strip().split("=", 1)
+                out[k] = v
+    return out
+engine = kv0(os.path.join(results, "engine.txt"))
+# (label, key, target, higher is better, unit)
+for label, key, target, unit in [
+    ("dispatch: empty items over tcp loopback, 1 coordinator", "dispatch_items_per_second", 20000, "items/s"),
+    ("HDF5 results: rows (grid points) written, blocks of 10,000", "hdf5_rows_per_second_block_10000", 1_000_000, "rows/s"),
+    ("HDF5 results: rows written, blocks of 1,000", "hdf5_rows_per_second_block_1000", None, "rows/s"),
+    ("games/s, 1 worker process x 1 thread (slow.yaml)", "scaling_games_per_second_1_worker", None, "games/s"),
+    ("games/s, 2 worker processes x 1 thread (slow.yaml)", "scaling_games_per_second_2_workers", None, "games/s"),
+    ("speed-up 1 -> 2 worker processes", "scaling_ratio", 1.8, "x"),
+]:
+    if key not in engine:
+        rows.append((label, "-", "-", "-", "-", "-", f">= {target:,} {unit}" if target else "-", "not run"))
+        continue
+    v = float(engine[key])
+    shown = f"{v:,.2f} {unit}" if unit == "x" else f"{v:,.0f} {unit}"
+    if target is None:
+        verdict = "info"
+    elif v >= target:
+        verdict = f"PASS ({v / target:.1f}x margin)"
+    else:
+        verdict, failed = "FAIL", True
+    rows.append((label, shown, "-", "-", "-", "5", f">= {target:,} {unit}" if target else "-", verdict))
+if "paper_run_seconds" in engine:
+    t = float(engine["paper_run_seconds"])
+    ok = t < 60
+    failed |= not ok
+    rows.append(("make run: ttcg run jobs/paper.yaml (42,120 games)", f"{t:.2f} s", "-", "-", "-", "3", "< 60 s",
+                 f"PASS ({60 / t:.0f}x margin)" if ok else "FAIL"))
 
 numpy_path = os.path.join(results, "numpy.txt")
 def kv(path):

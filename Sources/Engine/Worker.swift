@@ -13,8 +13,11 @@ public struct WorkerOptions: Sendable {
     public var connect: String
     /// Threads per item (0: every core).
     public var threads: Int = 0
-    /// Items asked for ahead of the one being played.
+    /// Items in flight (leased, queued or playing) at least; more when items are quick:
+    /// the worker keeps about 0.1 s of work in flight, up to `maxCredit`, so tiny items are
+    /// not throttled by the round trip and long ones are not hoarded.
     public var credit: UInt32 = 2
+    public var maxCredit: UInt32 = 32
     /// Give up when no coordinator answers for this long (at start and after losing one).
     public var connectTimeoutSeconds: Double = 30
     public var host: String = ProcessInfo.processInfo.hostName
@@ -38,14 +41,34 @@ public enum WorkerExit: Equatable, Sendable {
 /// Results computed on the compute queue, waiting for the I/O thread.
 private final class Outbox: @unchecked Sendable {
     private let lock = NSLock()
-    private var messages: [Message] = []
-    func push(_ m: Message) { lock.lock(); messages.append(m); lock.unlock() }
-    func drain() -> [Message] {
+    /// A result, the seconds its item took to play, and the connection it was asked on.
+    private var messages: [(Message, Double, Int)] = []
+    func push(_ m: Message, seconds: Double, connection: Int) {
+        lock.lock(); messages.append((m, seconds, connection)); lock.unlock()
+    }
+    func drain() -> [(Message, Double, Int)] {
         lock.lock(); defer { lock.unlock() }
         let out = messages
         messages.removeAll(keepingCapacity: true)
         return out
     }
+}
+
+/// An inproc PAIR the compute queue rings when a result is ready, so the I/O thread,
+/// asleep in poll, sends it at once. The sending socket is used only from the serial
+/// compute queue (ZeroMQ allows a socket to move between threads with a full barrier,
+/// which the queue provides), hence `@unchecked Sendable`.
+private final class WakeUp: @unchecked Sendable {
+    let receiver: ZMQSocket
+    private let sender: ZMQSocket
+    init(context: ZMQContext) throws(WireError) {
+        let endpoint = "inproc://ttcg-worker-wake-\(UInt64.random(in: 0...UInt64.max))"
+        receiver = try context.socket(.pair)
+        try receiver.bind(endpoint)
+        sender = try context.socket(.pair)
+        try sender.connect(endpoint)
+    }
+    func ring() { _ = try? sender.send([[UInt8(1)]], dontWait: true) }
 }
 
 /// The plan a welcome describes, shared with the compute queue.
@@ -60,6 +83,7 @@ public final class Worker {
     let context: ZMQContext
     let compute = DispatchQueue(label: "ttcg.worker.compute")
     private let outbox = Outbox()
+    private let wake: WakeUp
     /// Items played, for tests and logs.
     public private(set) var itemsPlayed = 0
     var log: (String) -> Void
@@ -69,6 +93,7 @@ public final class Worker {
         self.log = log
         do {
             context = try ZMQContext()
+            wake = try WakeUp(context: context)
         } catch {
             throw EngineError("ttcg worker: cannot start ZeroMQ: \(error)")
         }
@@ -97,7 +122,17 @@ public final class Worker {
         var lastHeard = monotonicSeconds()
         var lastHelloSent = -1e9, lastSent = monotonicSeconds()
         var waitingSince = monotonicSeconds()
+        /// Items asked for on this connection and not yet answered (credit, leased or playing).
         var inFlight = 0
+        /// Counts welcomes: credit belongs to one connection.
+        var connection = 0
+        /// Moving average of the seconds an item takes.
+        var itemSeconds = 0.0
+        func wantedInFlight() -> Int {
+            let floor = Int(options.credit), ceiling = max(floor, Int(options.maxCredit))
+            guard itemSeconds > 0 else { return floor }
+            return min(ceiling, max(floor, Int((0.1 / itemSeconds).rounded(.up))))
+        }
 
         func send(_ m: Message) {
             _ = try? socket.send(Codec.encode(m), dontWait: true)
@@ -127,17 +162,24 @@ public final class Worker {
                     continue
                 }
             }
-            for m in outbox.drain() {
-                inFlight -= 1
+            for (m, seconds, itemConnection) in outbox.drain() {
+                if itemConnection == connection { inFlight -= 1 }
                 itemsPlayed += 1
+                itemSeconds = itemSeconds == 0 ? seconds : 0.8 * itemSeconds + 0.2 * seconds
                 if welcomed {
                     send(m)
-                    send(.ready(credit: 1))
+                    let want = wantedInFlight()
+                    if want > inFlight { send(.ready(credit: UInt32(want - inFlight))) ; inFlight = want }
                 }
             }
+            // Sleep until the coordinator writes or the compute queue finishes an item.
             let frames: [[UInt8]]?
             do {
-                frames = try socket.receive(timeout: .milliseconds(20))
+                let events = try ZMQSocket.poll([PollItem(socket), PollItem(wake.receiver)], timeout: .milliseconds(50))
+                if events[1].contains(.readable) {
+                    while try wake.receiver.receive(timeout: .zero) != nil {}
+                }
+                frames = events[0].contains(.readable) ? try socket.receive(timeout: .zero) : nil
             } catch {
                 throw EngineError("ttcg worker: receive failed: \(error)")
             }
@@ -162,8 +204,13 @@ public final class Worker {
                 heartbeat = Double(max(w.heartbeatMilliseconds, 10)) / 1000
                 timeout = Double(max(w.timeoutMilliseconds, 100)) / 1000
                 welcomed = true
-                // Ask for work, counting what is still being played from before a reconnect.
-                send(.ready(credit: UInt32(max(1, Int(options.credit) - inFlight))))
+                // Ask for work. Credit is per connection: what a previous coordinator granted
+                // is gone, and items still playing from before will be sent and dropped.
+                inFlight = 0
+                connection += 1
+                let want = wantedInFlight()
+                send(.ready(credit: UInt32(want)))
+                inFlight = want
             case .refuse(let reason):
                 if welcomed && reason == unknownWorkerReason {
                     welcomed = false
@@ -175,13 +222,16 @@ public final class Worker {
             case .item(let sweep, let id, let attempt):
                 guard welcomed, let box = plan, sweep == sweepTag(box.hash), Int(id) < box.plan.items.count else { continue }
                 let item = box.plan.items[Int(id)]
-                inFlight += 1
-                let threads = options.threads, empty = options.emptyItems, outbox = self.outbox
+                let threads = options.threads, empty = options.emptyItems, outbox = self.outbox, wake = self.wake
+                let itemConnection = connection
                 compute.async {
+                    let started = monotonicSeconds()
                     let block = empty ? ResultBlock(start: item.start, count: item.count,
                                                     providers: box.plan.markets[item.market].market.providerCount)
                                       : box.plan.evaluate(item, threads: threads)
-                    outbox.push(.result(sweep: sweep, id: id, attempt: attempt, block: block))
+                    outbox.push(.result(sweep: sweep, id: id, attempt: attempt, block: block),
+                                seconds: monotonicSeconds() - started, connection: itemConnection)
+                    wake.ring()
                 }
             case .heartbeat:
                 break

@@ -95,6 +95,13 @@ public struct WorkItem: Sendable, Hashable {
     public var start: Int
     public var count: Int
     public var range: Range<Int> { start..<(start + count) }
+
+    public init(id: Int, market: Int, start: Int, count: Int) {
+        self.id = id
+        self.market = market
+        self.start = start
+        self.count = count
+    }
 }
 
 /// The whole sweep, ready to run.

@@ -1,0 +1,160 @@
+// Benchmarks of the sweep engine, measured with real sockets, real processes and real
+// HDF5 files (docs/architecture.md): each case runs several times and reports the median.
+//
+//   ttcg-engine-bench --ttcg PATH/TO/ttcg [--repeats N] [--case dispatch|scaling|hdf5|paper]
+//
+// Cases and their targets (issue 4):
+//   dispatch  empty work items through one coordinator over tcp loopback   >= 20,000 items/s
+//   scaling   games/s of 2 worker processes over 1 (1 thread each)          >= 1.8x
+//   hdf5      result rows (grid points, every column) written per second    >= 1,000,000 rows/s
+//   paper     `ttcg run jobs/paper.yaml` wall time on this machine          < 60 s
+// Prints `name=value` lines that Benchmarks/run.sh turns into the summary table.
+
+import Dispatch
+import Engine
+import Foundation
+import Profiles
+import ResultStore
+import Sweep
+
+var ttcgPath = ""
+var repeats = 5
+var only: String? = nil
+var args = CommandLine.arguments.dropFirst().makeIterator()
+while let a = args.next() {
+    switch a {
+    case "--ttcg": ttcgPath = args.next() ?? ""
+    case "--repeats": repeats = Int(args.next() ?? "") ?? 5
+    case "--case": only = args.next()
+    default:
+        FileHandle.standardError.write(Data("ttcg-engine-bench: unknown argument \(a)\n".utf8))
+        exit(2)
+    }
+}
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+func plan(_ yaml: String) throws -> (SweepPlan, [String]) {
+    let spec = try SweepSpec.parse(yaml: yaml, source: "bench.yaml")
+    let markets = try SweepPlan.resolveMarkets(spec)
+    return (try SweepPlan(spec: spec, markets: markets), markets.map(MarketFile.renderJSON))
+}
+
+/// Empty items (no games played) through one coordinator and one worker over tcp loopback.
+func dispatchRate(items: Int) throws -> Double {
+    let (p, json) = try plan("""
+        markets: [{market: gsm8k/chain-of-thought, models: [R1-D-Qwen-7B]}]
+        axes: {beta: {logspace: [0, 6, \(items)]}}
+        outputs: {chunk: 1}
+        """)
+    let coordinator = try Coordinator(plan: p, sink: MemorySink(), options: CoordinatorOptions(bind: "tcp://127.0.0.1:*"), marketsJSON: json)
+    var w = WorkerOptions(connect: coordinator.endpoint)
+    w.emptyItems = true
+    w.threads = 1
+    let options = w
+    let done = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+        _ = try? Worker(options: options).run()
+        done.signal()
+    }
+    let t0 = now()
+    let status = try coordinator.run()
+    let seconds = now() - t0
+    done.wait()
+    precondition(status.itemsDone == items)
+    return Double(items) / seconds
+}
+
+/// Runs the ttcg binary; returns wall seconds.
+func timeTTCG(_ arguments: [String], ttcgPath: String) throws -> Double {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: ttcgPath)
+    p.arguments = arguments
+    p.currentDirectoryURL = root
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    let t0 = now()
+    try p.run()
+    p.waitUntilExit()
+    let seconds = now() - t0
+    guard p.terminationStatus == 0 else {
+        FileHandle.standardError.write(Data("ttcg \(arguments) failed with \(p.terminationStatus)\n".utf8))
+        exit(1)
+    }
+    return seconds
+}
+
+/// Result rows written per second by the real results layout (all columns, 9 providers).
+func hdf5Rate(points: Int, block: Int, dir: URL) throws -> Double {
+    let (p, _) = try plan("""
+        markets: [gsm8k/best-of-n]
+        axes: {beta: {logspace: [0, 6, \(points / 10)]}, seed: {range: [0, 10]}}
+        outputs: {chunk: \(block)}
+        """)
+    // One played block reused for every item (writing, not playing, is measured).
+    let sample = p.evaluate(p.items[0], threads: 0)
+    let path = dir.appendingPathComponent("bench-\(UUID().uuidString).h5").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let t0 = now()
+    let writer = try ResultsWriter.create(path: path, plan: p, ttcgVersion: "bench", force: true)
+    for item in p.items {
+        var b = sample
+        if item.count != b.count {
+            b = ResultBlock(start: item.start, count: item.count, providers: sample.providers)
+        } else {
+            b.start = item.start
+        }
+        try writer.write(b)
+    }
+    try writer.finish(completed: true)
+    return Double(p.pointCount) / (now() - t0)
+}
+
+let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("ttcg-engine-bench-\(getpid())")
+try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: tmp) }
+
+if only == nil || only == "dispatch" {
+    _ = try dispatchRate(items: 2_000)   // warm-up
+    let rates = try (0..<repeats).map { _ in try dispatchRate(items: 20_000) }
+    print("dispatch_items_per_second=\(Int(median(rates)))")
+    print("dispatch_runs=\(rates.map { String(Int($0)) }.joined(separator: ","))")
+}
+
+if only == nil || only == "hdf5" {
+    _ = try hdf5Rate(points: 20_000, block: 10_000, dir: tmp)
+    for block in [1_000, 10_000] {
+        let rates = try (0..<repeats).map { _ in try hdf5Rate(points: 200_000, block: block, dir: tmp) }
+        print("hdf5_rows_per_second_block_\(block)=\(Int(median(rates)))")
+    }
+}
+
+if only == nil || only == "scaling" {
+    guard !ttcgPath.isEmpty else { print("scaling=skipped (no --ttcg)"); exit(1) }
+    let spec = "Tests/TTCGCommandsTests/Fixtures/slow.yaml"
+    var one: [Double] = [], two: [Double] = []
+    for _ in 0..<max(3, repeats / 2) {
+        let a = tmp.appendingPathComponent("one.h5").path, b = tmp.appendingPathComponent("two.h5").path
+        one.append(try timeTTCG(["run", spec, "--workers", "1", "--threads", "1", "--out", a, "--force"], ttcgPath: ttcgPath))
+        two.append(try timeTTCG(["run", spec, "--workers", "2", "--threads", "1", "--out", b, "--force"], ttcgPath: ttcgPath))
+    }
+    let games = 2400.0
+    print("scaling_games_per_second_1_worker=\(Int(games / median(one)))")
+    print("scaling_games_per_second_2_workers=\(Int(games / median(two)))")
+    print("scaling_ratio=\(String(format: "%.2f", median(one) / median(two)))")
+}
+
+if only == nil || only == "paper" {
+    guard !ttcgPath.isEmpty else { print("paper=skipped (no --ttcg)"); exit(1) }
+    let out = tmp.appendingPathComponent("paper.h5").path
+    let times = try (0..<3).map { _ in try timeTTCG(["run", "jobs/paper.yaml", "--out", out, "--force"], ttcgPath: ttcgPath) }
+    print("paper_run_seconds=\(String(format: "%.2f", median(times)))")
+    print("paper_games_per_second=\(Int(42_120 / median(times)))")
+}
