@@ -36,7 +36,7 @@ let package = Package(
         // HDF5 files in Swift: files, groups, attributes, chunked datasets, dimension scales.
         .target(name: "ResultStore", dependencies: ["CHDF5", "Sweep", "Profiles", "GameCore"]),
         // Coordinator, worker and the protocol between them.
-        .target(name: "Engine", dependencies: ["Sweep", "Wire", "Profiles", "GameCore"]),
+        .target(name: "Engine", dependencies: ["Sweep", "Wire", "ResultStore", "Profiles", "GameCore"]),
         // The command line: argument parsing and report rendering, no model logic.
         .target(name: "TTCGCommands", dependencies: [
             "GameCore", "Profiles", "Sweep", "Engine", "ResultStore",
@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "GameCore"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CZeroMQ", "CHDF5"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "GameCore", "Profiles"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Sweep", "Wire", "GameCore"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Sweep", "Wire", "ResultStore", "Profiles", "GameCore"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "Sweep", "GameCore"]),
         .testTarget(name: "TTCGCommandsTests", dependencies: ["TTCGCommands", "GameCore", "Profiles", "Sweep", "ResultStore"]),

@@ -55,6 +55,15 @@ public let unknownWorkerReason = "unknown worker: say hello first"
 /// Seconds on a monotonic clock.
 func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
+/// A stop request that a signal handler (any thread) can make and the run loop reads.
+public final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stopped = false
+    public init() {}
+    public func request() { lock.lock(); stopped = true; lock.unlock() }
+    public var isRequested: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
+}
+
 public final class Coordinator {
     enum ItemState: Equatable {
         case queued
@@ -106,6 +115,9 @@ public final class Coordinator {
     var droppedMalformed = 0, droppedDuplicate = 0, droppedNotLeased = 0, refusedPeers = 0
     let startTime = monotonicSeconds()
     var finished = false
+    /// Set from outside (SIGINT, SIGTERM) to end `run` early; `interrupted` tells it did.
+    public let stop = StopFlag()
+    public private(set) var interrupted = false
 
     /// Binds the sockets. `alreadyDone` lists items finished before (a resumed sweep).
     public init(plan: SweepPlan, sink: ResultSink, options: CoordinatorOptions,
@@ -166,6 +178,10 @@ public final class Coordinator {
         var lastHeartbeat = 0.0, lastProgress = 0.0
         if itemsDone + itemsFailed == plan.items.count { finished = true }
         while !finished {
+            if stop.isRequested {
+                interrupted = true
+                return status()
+            }
             var items = [PollItem(socket)]
             if let statusSocket { items.append(PollItem(statusSocket)) }
             let events = try Wire.ZMQSocket.poll(items, timeout: .milliseconds(50))
@@ -292,7 +308,7 @@ public final class Coordinator {
         } catch {
             // The sink could not store it (disk full...): stop, the run fails loudly.
             fatalStore = "\(error)"
-            finished = true
+            stop.request()
             return
         }
         states[i] = .done
@@ -317,7 +333,7 @@ public final class Coordinator {
                 try sink.recordFailure(item: item, message: message)
             } catch {
                 fatalStore = "\(error)"
-                finished = true
+                stop.request()
             }
         } else {
             states[i] = .queued

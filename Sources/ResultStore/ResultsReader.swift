@@ -129,6 +129,20 @@ public final class ResultsReader {
         return zip(points, messages).map { (Int($0), $1) }
     }
 
+    /// Every trajectory value of a market as bit patterns, in file order (empty without
+    /// trajectories): for comparing two files exactly.
+    public func trajectoryDigest(market: Int) throws -> [UInt64] {
+        let path = markets[market].group + "/trajectories"
+        guard try file.contains(path) else { return [] }
+        let t = try file.openGroup(path)
+        var out: [UInt64] = []
+        for name in ["point", "first_row", "row_count"] { out += try t.openDataset(name).read(as: Int64.self).map { UInt64(bitPattern: $0) } }
+        for name in ["profile", "visited"] { out += try t.openDataset(name).read(as: Int32.self).map { UInt64(UInt32(bitPattern: $0)) } }
+        for name in ["share", "utility", "welfare", "potential", "inefficiency"] { out += try t.openDataset(name).read(as: Double.self).map(\.bitPattern) }
+        out += try t.openDataset("moved").read(as: UInt8.self).map { UInt64($0) }
+        return out
+    }
+
     public func close() throws { try file.close() }
 }
 

@@ -292,8 +292,52 @@ public final class ResultsWriter {
         try file.flush()
     }
 
+    /// Rewrites each market's trajectories in point order, so the finished file does not
+    /// depend on the order results arrived in (worker count, retries, resumes).
+    func sortTrajectories() throws {
+        for m in trajectoryTables.indices {
+            guard let t = trajectoryTables[m], t.count > 1 else { continue }
+            let points = try t.point.read(as: Int64.self), firsts = try t.firstRow.read(as: Int64.self)
+            let counts = try t.rowCount.read(as: Int64.self)
+            let order = points.indices.sorted { points[$0] < points[$1] }
+            if order == Array(points.indices) { continue }
+            let n = plan.markets[m].market.providerCount
+            func permuted<T>(_ values: [T], width: Int) -> [T] {
+                var out: [T] = []
+                out.reserveCapacity(values.count)
+                for i in order {
+                    let lo = Int(firsts[i]) * width, hi = lo + Int(counts[i]) * width
+                    out.append(contentsOf: values[lo..<hi])
+                }
+                return out
+            }
+            var newFirsts: [Int64] = [], row: Int64 = 0
+            for i in order { newFirsts.append(row); row += counts[i] }
+            try t.point.write(order.map { points[$0] })
+            try t.rowCount.write(order.map { counts[$0] })
+            try t.firstRow.write(newFirsts)
+            try t.profile.write(permuted(try t.profile.read(as: Int32.self), width: n))
+            try t.share.write(permuted(try t.share.read(as: Double.self), width: n))
+            try t.utility.write(permuted(try t.utility.read(as: Double.self), width: n))
+            try t.welfare.write(permuted(try t.welfare.read(as: Double.self), width: 1))
+            try t.potential.write(permuted(try t.potential.read(as: Double.self), width: 1))
+            try t.inefficiency.write(permuted(try t.inefficiency.read(as: Double.self), width: 1))
+            try t.visited.write(permuted(try t.visited.read(as: Int32.self), width: 1))
+            try t.moved.write(permuted(try t.moved.read(as: UInt8.self), width: 1))
+        }
+        // Errors too: one row per failed point, in point order.
+        for m in errorTables.indices where errorTables[m].count > 1 {
+            let e = errorTables[m]
+            let points = try e.point.read(as: Int64.self), messages = try e.message.readStrings()
+            let order = points.indices.sorted { points[$0] < points[$1] }
+            try e.point.write(order.map { points[$0] })
+            try e.message.write(strings: order.map { messages[$0] })
+        }
+    }
+
     /// Stamps the finish time and, when every point has a result, `completed = 1`; closes.
     public func finish(completed: Bool) throws {
+        try sortTrajectories()
         try file.setAttribute("points_done", Int64(pointsDone))
         try file.setAttribute("points_failed", Int64(pointsFailed))
         try file.setAttribute("finished_at", isoNow())

@@ -21,39 +21,50 @@ func loadPlan(_ path: String) throws(CommandError) -> (SweepPlan, [String]) {
     }
 }
 
-/// The HDF5 results file as the coordinator's sink, flushed about once a second.
-final class HDF5Sink: ResultSink {
-    let writer: ResultsWriter
-    var lastFlush = Date()
-    init(_ writer: ResultsWriter) { self.writer = writer }
-
-    func write(_ block: ResultBlock, item: WorkItem) throws {
-        try writer.write(block)
-        try flushIfDue()
+/// Opens the results of a sweep: a fresh start (refusing existing results without
+/// `--force`) or, with `--resume`, the continuation of its journal.
+func openSession(_ path: String, plan: SweepPlan, force: Bool, resume: Bool) throws(CommandError) -> ResultsSession {
+    if force && resume { throw .badInput("ttcg: --force and --resume: expected one of them, got both") }
+    do {
+        if resume {
+            return try ResultsSession.resume(resultsPath: path, plan: plan, ttcgVersion: TTCG.version) {
+                FileHandle.standardError.write(Data("ttcg: \($0)\n".utf8))
+            }
+        }
+        return try ResultsSession.start(resultsPath: path, plan: plan, ttcgVersion: TTCG.version, force: force)
+    } catch {
+        throw CommandError(exitCode: error.exitCode, line: error.description)
     }
+}
 
-    func recordFailure(item: WorkItem, message: String) throws {
-        try writer.recordFailure(item: item, message: message)
-        try flushIfDue()
-    }
-
-    func flushIfDue() throws {
-        if Date().timeIntervalSince(lastFlush) > 1 {
-            try writer.flush()
-            lastFlush = Date()
+/// SIGINT and SIGTERM ask the coordinator to stop; the journal keeps what was accepted.
+final class SignalWatch {
+    var sources: [DispatchSourceSignal] = []
+    init(_ flag: StopFlag) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { flag.request() }
+            source.resume()
+            sources.append(source)
         }
     }
 }
 
-/// Creates the results file, or exits 2 if it exists without `--force`.
-func createResults(_ path: String, plan: SweepPlan, force: Bool) throws(CommandError) -> ResultsWriter {
-    if FileManager.default.fileExists(atPath: path) && !force {
-        throw .badInput("\(path): the results file exists; refusing to overwrite it (use --force)")
+/// The end of a coordinator's run: finished, interrupted, or the results could not be stored.
+func conclude(_ coordinator: Coordinator, _ session: ResultsSession, _ final: SweepStatus, out: String, command: String) throws(CommandError) {
+    if let fatal = coordinator.fatalStore {
+        session.abandon()
+        throw .failure("\(command): cannot store results: \(fatal); accepted results are safe in \(session.journalPath): free the space, then continue with --resume")
+    }
+    if coordinator.interrupted {
+        session.abandon()
+        throw .failure("\(command): interrupted after \(grouped(final.pointsDone)) of \(grouped(final.pointsTotal)) games; \(out) holds them (not completed); continue with --resume")
     }
     do {
-        return try ResultsWriter.create(path: path, plan: plan, ttcgVersion: TTCG.version, force: force)
+        try session.finish()
     } catch {
-        throw .failure("ttcg: \(error)")
+        throw .failure("\(command): \(out): \(error)")
     }
 }
 
@@ -143,6 +154,9 @@ public struct Run: ParsableCommand {
     @Flag(help: "Overwrite --out if it exists.")
     var force = false
 
+    @Flag(help: "Continue the sweep whose journal is beside --out (after a crash or an interrupt).")
+    var resume = false
+
     @Option(help: "Also answer `ttcg status` here (e.g. tcp://127.0.0.1:5556).")
     var statusBind: String?
 
@@ -155,17 +169,18 @@ public struct Run: ParsableCommand {
 
     public func run() throws {
         let (plan, json) = try loadPlan(spec)
-        let writer = try createResults(out, plan: plan, force: force)
+        let session = try openSession(out, plan: plan, force: force, resume: resume)
         var options = CoordinatorOptions(bind: "tcp://127.0.0.1:*", statusBind: statusBind)
         options.heartbeatMilliseconds = 500
         options.timeoutMilliseconds = 10_000
-        let sink = HDF5Sink(writer)
         let coordinator: Coordinator
         do {
-            coordinator = try Coordinator(plan: plan, sink: sink, options: options, marketsJSON: json)
+            coordinator = try Coordinator(plan: plan, sink: session, options: options, marketsJSON: json, alreadyDone: session.doneItems)
         } catch {
+            if resume { session.abandon() } else { session.discard() }
             throw CommandError(exitCode: error.exitCode, line: error.description)
         }
+        let signals = SignalWatch(coordinator.stop)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let perWorker = threads ?? max(1, cores / workers)
         let pool = WorkerPool(endpoint: coordinator.endpoint, count: workers, threads: perWorker)
@@ -181,20 +196,13 @@ public struct Run: ParsableCommand {
         } catch {
             progress.end()
             pool.stop()
-            try? writer.close()
+            session.abandon()
             throw CommandError.failure("ttcg run: \(error)")
         }
         progress.end()
-        pool.waitOrStop()
-        if let fatal = coordinator.fatalStore {
-            try? writer.close()
-            throw CommandError.failure("ttcg run: \(out): cannot write results: \(fatal)")
-        }
-        do {
-            try writer.finish(completed: true)
-        } catch {
-            throw CommandError.failure("ttcg run: \(out): \(error)")
-        }
+        if coordinator.interrupted { pool.stop() } else { pool.waitOrStop() }
+        _ = signals
+        try conclude(coordinator, session, final, out: out, command: "ttcg run")
         let seconds = Date().timeIntervalSince(started)
         print("ttcg run: \(plan.spec.name): \(grouped(final.pointsDone)) games in \(String(format: "%.1f", seconds)) s "
               + "(\(grouped(Int(Double(final.pointsDone) / max(seconds, 1e-9)))) games/s, \(workers) worker\(workers == 1 ? "" : "s") x \(perWorker) threads) -> \(out)")
@@ -293,6 +301,9 @@ public struct CoordinatorCommand: ParsableCommand {
     @Flag(help: "Overwrite --out if it exists.")
     var force = false
 
+    @Flag(help: "Continue the sweep whose journal is beside --out (after a crash or an interrupt).")
+    var resume = false
+
     @Option(help: "Milliseconds between heartbeats.")
     var heartbeatMs: UInt32 = 1000
 
@@ -316,7 +327,7 @@ public struct CoordinatorCommand: ParsableCommand {
 
     public func run() throws {
         let (plan, json) = try loadPlan(spec)
-        let writer = try createResults(out, plan: plan, force: force)
+        let session = try openSession(out, plan: plan, force: force, resume: resume)
         var options = CoordinatorOptions(bind: bind, statusBind: statusBind)
         options.heartbeatMilliseconds = heartbeatMs
         options.timeoutMilliseconds = timeoutMs
@@ -324,21 +335,18 @@ public struct CoordinatorCommand: ParsableCommand {
         options.lingerSeconds = linger
         let coordinator: Coordinator
         do {
-            coordinator = try Coordinator(plan: plan, sink: HDF5Sink(writer), options: options, marketsJSON: json)
+            coordinator = try Coordinator(plan: plan, sink: session, options: options, marketsJSON: json, alreadyDone: session.doneItems)
         } catch {
-            try? writer.close()
-            try? FileManager.default.removeItem(atPath: out)
+            if resume { session.abandon() } else { session.discard() }
             throw CommandError(exitCode: error.exitCode, line: error.description)
         }
+        let signals = SignalWatch(coordinator.stop)
         FileHandle.standardError.write(Data("ttcg coordinator: \(plan.spec.name): \(grouped(plan.pointCount)) games in \(grouped(plan.items.count)) items; workers connect to \(coordinator.endpoint)\(coordinator.statusEndpoint.map { ", status at \($0)" } ?? "")\n".utf8))
         let progress = ProgressPrinter()
         let final = try coordinator.run { progress.update($0) }
         progress.end()
-        if let fatal = coordinator.fatalStore {
-            try? writer.close()
-            throw CommandError.failure("ttcg coordinator: \(out): cannot write results: \(fatal)")
-        }
-        try writer.finish(completed: true)
+        _ = signals
+        try conclude(coordinator, session, final, out: out, command: "ttcg coordinator")
         try printSummary(out)
         if final.pointsFailed > 0 {
             throw CommandError.failure("ttcg coordinator: \(final.pointsFailed) of \(final.pointsTotal) games failed; see the errors groups of \(out)")

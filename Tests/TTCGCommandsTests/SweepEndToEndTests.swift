@@ -84,6 +84,7 @@ func assertSameResults(_ a: String, _ b: String, file: StaticString = #filePath,
             }
         }
         XCTAssertTrue(try x.errors(market: m).isEmpty, file: file, line: line)
+        XCTAssertEqual(try x.trajectoryDigest(market: m), try y.trajectoryDigest(market: m), "trajectories", file: file, line: line)
         XCTAssertEqual(Set(try x.bytes("status", market: m)), [1], file: file, line: line)
     }
     try x.close()

@@ -1,0 +1,205 @@
+// Where a coordinator's accepted results go, crash-safely (docs/journal.md):
+//
+//   R.h5.journal   append-only, checksummed: every accepted item, in order. The truth.
+//   R.h5.partial   the HDF5 file being written, item by item (derived from the journal).
+//   R.h5           what readers open: a snapshot of the partial file, replaced atomically
+//                  (copy, clear HDF5's open-for-write flags, rename) every few seconds
+//                  with `completed = 0`, and finally the finished file with `completed = 1`.
+//
+// A crash at any instant leaves the journal (a torn last record is dropped on resume) and
+// an R.h5 that is an older, consistent snapshot marked not completed. `--resume` rebuilds
+// the partial file from the journal and goes on with the items it lacks.
+
+import Foundation
+import ResultStore
+import Sweep
+
+public final class ResultsSession: ResultSink {
+    public let resultsPath: String
+    public let journalPath: String
+    public let partialPath: String
+    let plan: SweepPlan
+    var writer: ResultsWriter
+    var journal: JournalWriter
+    /// Items with a stored record (result or failure).
+    public private(set) var doneItems = Set<Int>()
+    /// Minimum seconds between snapshots; the interval also grows to 10x a snapshot's cost.
+    public var snapshotSeconds: Double
+    var lastSnapshot = monotonicSeconds()
+    var snapshotCost = 0.0
+    var dirty = false
+
+    init(resultsPath: String, plan: SweepPlan, writer: ResultsWriter, journal: JournalWriter, snapshotSeconds: Double) {
+        self.resultsPath = resultsPath
+        self.journalPath = Journal.path(forResults: resultsPath)
+        self.partialPath = resultsPath + ".partial"
+        self.plan = plan
+        self.writer = writer
+        self.journal = journal
+        self.snapshotSeconds = snapshotSeconds
+    }
+
+    /// A fresh sweep. Existing results or a journal are refused (exit 2) unless `force`.
+    public static func start(resultsPath: String, plan: SweepPlan, ttcgVersion: String, force: Bool,
+                             sync: JournalSync = .standard, snapshotSeconds: Double = 5) throws(EngineError) -> ResultsSession {
+        let journalPath = Journal.path(forResults: resultsPath), partial = resultsPath + ".partial"
+        let fm = FileManager.default
+        if !force {
+            if fm.fileExists(atPath: journalPath) {
+                throw EngineError("\(resultsPath): an unfinished sweep's journal is beside it (\(journalPath)); continue it with --resume, or start over with --force", exitCode: 2)
+            }
+            if fm.fileExists(atPath: resultsPath) {
+                throw EngineError("\(resultsPath): the results file exists; refusing to overwrite it (use --force)", exitCode: 2)
+            }
+        }
+        Journal.ignoreFileSizeSignal()
+        let journal: JournalWriter
+        do {
+            journal = try JournalWriter.create(path: journalPath, header: JournalHeader(plan: plan, ttcgVersion: ttcgVersion),
+                                               sync: sync, replacing: force)
+        } catch {
+            throw EngineError("ttcg: \(error)")
+        }
+        do {
+            let writer = try ResultsWriter.create(path: partial, plan: plan, ttcgVersion: ttcgVersion, force: true)
+            let session = ResultsSession(resultsPath: resultsPath, plan: plan, writer: writer, journal: journal, snapshotSeconds: snapshotSeconds)
+            try session.snapshot()
+            return session
+        } catch {
+            try? journal.close()
+            throw EngineError("ttcg: \(resultsPath): \(error)")
+        }
+    }
+
+    /// Continues the sweep whose journal is beside `resultsPath`: refuses another spec or
+    /// other markets (saying what differs), rebuilds the partial file from the journal.
+    public static func resume(resultsPath: String, plan: SweepPlan, ttcgVersion: String,
+                              sync: JournalSync = .standard, snapshotSeconds: Double = 5,
+                              log: (String) -> Void = { _ in }) throws(EngineError) -> ResultsSession {
+        let journalPath = Journal.path(forResults: resultsPath), partial = resultsPath + ".partial"
+        guard FileManager.default.fileExists(atPath: journalPath) else {
+            throw EngineError("\(journalPath): nothing to resume (no journal beside \(resultsPath)); run without --resume", exitCode: 2)
+        }
+        Journal.ignoreFileSizeSignal()
+        let header: JournalHeader
+        do {
+            header = try Journal.readHeader(path: journalPath)
+        } catch {
+            throw EngineError("ttcg: cannot resume: \(error)", exitCode: 2)
+        }
+        if let difference = Journal.compare(header, with: plan) {
+            throw EngineError("\(journalPath): cannot resume with this spec: \(difference)", exitCode: 2)
+        }
+        if let note = Journal.versionNote(header, ttcgVersion: ttcgVersion) { log(note) }
+        let writer: ResultsWriter
+        do {
+            writer = try ResultsWriter.create(path: partial, plan: plan, ttcgVersion: ttcgVersion, force: true)
+        } catch {
+            throw EngineError("ttcg: \(partial): \(error)")
+        }
+        var done = Set<Int>()
+        let recovery: JournalRecovery
+        do {
+            recovery = try Journal.read(path: journalPath) { record in
+                switch record {
+                case .result(let item, let block):
+                    guard block.start == plan.items[item].start, block.count == plan.items[item].count else {
+                        throw EngineError("\(journalPath): item \(item) does not match the plan", exitCode: 2)
+                    }
+                    try writer.write(block)
+                case .failure(let item, let message):
+                    try writer.recordFailure(item: plan.items[item], message: message)
+                }
+                done.insert(record.item)
+            }
+        } catch let e as EngineError {
+            throw e
+        } catch let e as JournalError {
+            throw EngineError("ttcg: cannot resume: \(e)", exitCode: e.kind == .system ? 1 : 2)
+        } catch {
+            throw EngineError("ttcg: cannot resume: \(error)")
+        }
+        log(recovery.summary)
+        let journal: JournalWriter
+        do {
+            journal = try JournalWriter.openForAppend(path: journalPath, afterRecovery: recovery, sync: sync)
+        } catch {
+            throw EngineError("ttcg: cannot resume: \(error)")
+        }
+        let session = ResultsSession(resultsPath: resultsPath, plan: plan, writer: writer, journal: journal, snapshotSeconds: snapshotSeconds)
+        session.doneItems = done
+        do {
+            try session.snapshot()
+        } catch {
+            throw EngineError("ttcg: \(resultsPath): \(error)")
+        }
+        return session
+    }
+
+    // MARK: ResultSink
+
+    public func write(_ block: ResultBlock, item: WorkItem) throws {
+        try journal.append(.result(item: item.id, block: block))   // first the truth
+        try writer.write(block)
+        doneItems.insert(item.id)
+        dirty = true
+        try snapshotIfDue()
+    }
+
+    public func recordFailure(item: WorkItem, message: String) throws {
+        try journal.append(.failure(item: item.id, message: message))
+        try writer.recordFailure(item: item, message: message)
+        doneItems.insert(item.id)
+        dirty = true
+        try snapshotIfDue()
+    }
+
+    func snapshotIfDue() throws {
+        try journal.syncIfDue()
+        let now = monotonicSeconds()
+        if dirty && now - lastSnapshot >= max(snapshotSeconds, 10 * snapshotCost) { try snapshot() }
+    }
+
+    /// Replaces `R.h5` with a consistent copy of the partial file (completed = 0).
+    public func snapshot() throws {
+        let t0 = monotonicSeconds()
+        try writer.flush()
+        let tmp = resultsPath + ".snapshot"
+        let fm = FileManager.default
+        try? fm.removeItem(atPath: tmp)
+        try fm.copyItem(atPath: partialPath, toPath: tmp)
+        try H5File.clearStatusFlags(tmp)
+        guard rename(tmp, resultsPath) == 0 else {
+            throw EngineError("\(resultsPath): cannot replace it with a snapshot: \(String(cString: strerror(errno)))")
+        }
+        dirty = false
+        lastSnapshot = monotonicSeconds()
+        snapshotCost = lastSnapshot - t0
+    }
+
+    /// The sweep ended: the journal is flushed and closed, the partial file marked completed
+    /// and renamed over `R.h5`, and the journal removed (the file is now the whole truth).
+    public func finish() throws {
+        try journal.close()
+        try writer.finish(completed: true)
+        guard rename(partialPath, resultsPath) == 0 else {
+            throw EngineError("\(resultsPath): cannot move the finished results into place: \(String(cString: strerror(errno)))")
+        }
+        try? FileManager.default.removeItem(atPath: journalPath)
+    }
+
+    /// A fresh start that never got going (the port was busy...): remove every file it made.
+    public func discard() {
+        try? journal.close()
+        try? writer.close()
+        for path in [resultsPath, journalPath, partialPath] { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    /// The sweep stops unfinished (interrupted, or the disk failed): keep the journal, take a
+    /// last snapshot if possible, close everything. `--resume` continues from here.
+    public func abandon() {
+        try? journal.close()
+        if dirty { try? snapshot() }
+        try? writer.close()
+    }
+}
