@@ -23,15 +23,17 @@ func loadPlan(_ path: String) throws(CommandError) -> (SweepPlan, [String]) {
 
 /// Opens the results of a sweep: a fresh start (refusing existing results without
 /// `--force`) or, with `--resume`, the continuation of its journal.
-func openSession(_ path: String, plan: SweepPlan, force: Bool, resume: Bool) throws(CommandError) -> ResultsSession {
+func openSession(_ path: String, plan: SweepPlan, force: Bool, resume: Bool, snapshotSeconds: Double) throws(CommandError) -> ResultsSession {
     if force && resume { throw .badInput("ttcg: --force and --resume: expected one of them, got both") }
     do {
         if resume {
-            return try ResultsSession.resume(resultsPath: path, plan: plan, ttcgVersion: TTCG.version) {
+            return try ResultsSession.resume(resultsPath: path, plan: plan, ttcgVersion: TTCG.version,
+                                             snapshotSeconds: snapshotSeconds) {
                 FileHandle.standardError.write(Data("ttcg: \($0)\n".utf8))
             }
         }
-        return try ResultsSession.start(resultsPath: path, plan: plan, ttcgVersion: TTCG.version, force: force)
+        return try ResultsSession.start(resultsPath: path, plan: plan, ttcgVersion: TTCG.version, force: force,
+                                        snapshotSeconds: snapshotSeconds)
     } catch {
         throw CommandError(exitCode: error.exitCode, line: error.description)
     }
@@ -157,19 +159,23 @@ public struct Run: ParsableCommand {
     @Flag(help: "Continue the sweep whose journal is beside --out (after a crash or an interrupt).")
     var resume = false
 
+    @Option(help: "Seconds between snapshots of --out that readers can open while the sweep runs.")
+    var snapshotSeconds: Double = 5
+
     @Option(help: "Also answer `ttcg status` here (e.g. tcp://127.0.0.1:5556).")
     var statusBind: String?
 
     public init() {}
 
     public func validate() throws {
+        guard snapshotSeconds > 0 && snapshotSeconds.isFinite else { throw ValidationError("--snapshot-seconds: expected seconds > 0, got \(snapshotSeconds)") }
         guard workers >= 1 && workers <= 256 else { throw ValidationError("--workers: expected 1...256, got \(workers)") }
         if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads: expected 1...1024, got \(threads)") }
     }
 
     public func run() throws {
         let (plan, json) = try loadPlan(spec)
-        let session = try openSession(out, plan: plan, force: force, resume: resume)
+        let session = try openSession(out, plan: plan, force: force, resume: resume, snapshotSeconds: snapshotSeconds)
         var options = CoordinatorOptions(bind: "tcp://127.0.0.1:*", statusBind: statusBind)
         options.heartbeatMilliseconds = 500
         options.timeoutMilliseconds = 10_000
@@ -304,6 +310,9 @@ public struct CoordinatorCommand: ParsableCommand {
     @Flag(help: "Continue the sweep whose journal is beside --out (after a crash or an interrupt).")
     var resume = false
 
+    @Option(help: "Seconds between snapshots of --out that readers can open while the sweep runs.")
+    var snapshotSeconds: Double = 5
+
     @Option(help: "Milliseconds between heartbeats.")
     var heartbeatMs: UInt32 = 1000
 
@@ -319,6 +328,7 @@ public struct CoordinatorCommand: ParsableCommand {
     public init() {}
 
     public func validate() throws {
+        guard snapshotSeconds > 0 && snapshotSeconds.isFinite else { throw ValidationError("--snapshot-seconds: expected seconds > 0, got \(snapshotSeconds)") }
         guard heartbeatMs >= 10 else { throw ValidationError("--heartbeat-ms: expected >= 10, got \(heartbeatMs)") }
         guard timeoutMs > heartbeatMs else { throw ValidationError("--timeout-ms: expected more than --heartbeat-ms (\(heartbeatMs)), got \(timeoutMs)") }
         guard attempts >= 1 else { throw ValidationError("--attempts: expected >= 1, got \(attempts)") }
@@ -327,7 +337,7 @@ public struct CoordinatorCommand: ParsableCommand {
 
     public func run() throws {
         let (plan, json) = try loadPlan(spec)
-        let session = try openSession(out, plan: plan, force: force, resume: resume)
+        let session = try openSession(out, plan: plan, force: force, resume: resume, snapshotSeconds: snapshotSeconds)
         var options = CoordinatorOptions(bind: bind, statusBind: statusBind)
         options.heartbeatMilliseconds = heartbeatMs
         options.timeoutMilliseconds = timeoutMs
