@@ -140,7 +140,7 @@ public final class ResultsSession: ResultSink {
 
     public func write(_ block: ResultBlock, item: WorkItem) throws {
         try journal.append(.result(item: item.id, block: block))   // first the truth
-        try writer.write(block)
+        try guarded { try writer.write(block) }
         doneItems.insert(item.id)
         dirty = true
         try snapshotIfDue()
@@ -148,7 +148,7 @@ public final class ResultsSession: ResultSink {
 
     public func recordFailure(item: WorkItem, message: String) throws {
         try journal.append(.failure(item: item.id, message: message))
-        try writer.recordFailure(item: item, message: message)
+        try guarded { try writer.recordFailure(item: item, message: message) }
         doneItems.insert(item.id)
         dirty = true
         try snapshotIfDue()
@@ -157,7 +157,20 @@ public final class ResultsSession: ResultSink {
     func snapshotIfDue() throws {
         try journal.syncIfDue()
         let now = monotonicSeconds()
-        if dirty && now - lastSnapshot >= max(snapshotSeconds, 10 * snapshotCost) { try snapshot() }
+        if dirty && now - lastSnapshot >= max(snapshotSeconds, 10 * snapshotCost) { try guarded { try snapshot() } }
+    }
+
+    /// Set once an HDF5 operation failed (a full disk): the partial file is then left alone,
+    /// since the journal holds everything and `--resume` rebuilds it.
+    var hdf5Failed = false
+
+    func guarded(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch {
+            hdf5Failed = true
+            throw error
+        }
     }
 
     /// Replaces `R.h5` with a consistent copy of the partial file (completed = 0).
@@ -197,9 +210,18 @@ public final class ResultsSession: ResultSink {
 
     /// The sweep stops unfinished (interrupted, or the disk failed): keep the journal, take a
     /// last snapshot if possible, close everything. `--resume` continues from here.
+    ///
+    /// After an HDF5 failure the partial file is not touched again: libhdf5 1.10 can crash
+    /// closing a file whose writes failed, so the caller should end the process with
+    /// `_exit` (`mustExitImmediately`); the journal is closed by then, and resume rebuilds
+    /// the partial file from it.
     public func abandon() {
         try? journal.close()
+        guard !hdf5Failed else { return }
         if dirty { try? snapshot() }
         try? writer.close()
     }
+
+    /// True when an HDF5 write failed: end the process without running HDF5's exit handler.
+    public var mustExitImmediately: Bool { hdf5Failed }
 }

@@ -57,7 +57,8 @@ final class SignalWatch {
 func conclude(_ coordinator: Coordinator, _ session: ResultsSession, _ final: SweepStatus, out: String, command: String) throws(CommandError) {
     if let fatal = coordinator.fatalStore {
         session.abandon()
-        throw .failure("\(command): cannot store results: \(fatal); accepted results are safe in \(session.journalPath): free the space, then continue with --resume")
+        throw CommandError(exitCode: 1, line: "\(command): cannot store results: \(fatal); accepted results are safe in \(session.journalPath): free the space, then continue with --resume",
+                           immediate: session.mustExitImmediately)
     }
     if coordinator.interrupted {
         session.abandon()

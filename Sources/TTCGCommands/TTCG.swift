@@ -52,6 +52,10 @@ public enum TTCGMain {
 
     static func fail(_ error: CommandError) -> Never {
         FileHandle.standardError.write(Data((error.line + "\n").utf8))
+        if error.immediate {
+            fflush(nil)   // every stdio stream
+            _exit(error.exitCode)
+        }
         exit(error.exitCode)
     }
 
