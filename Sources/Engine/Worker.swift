@@ -212,10 +212,14 @@ public final class Worker {
                 send(.ready(credit: UInt32(want)))
                 inFlight = want
             case .refuse(let reason):
-                if welcomed && reason == unknownWorkerReason {
-                    welcomed = false
-                    waitingSince = monotonicSeconds()
-                    lastHelloSent = -1e9
+                // "Unknown worker" answers messages a restarted coordinator never saw: say hello
+                // (again). Several may be in flight, so it is never fatal; other refusals are.
+                if reason == unknownWorkerReason {
+                    if welcomed {
+                        welcomed = false
+                        waitingSince = monotonicSeconds()
+                        lastHelloSent = -1e9
+                    }
                     continue
                 }
                 return .refused(reason)

@@ -66,25 +66,36 @@ func scratch() throws -> URL {
     return dir
 }
 
+/// Where two arrays differ, in one short line (never the arrays themselves).
+func difference<T: Equatable>(_ a: [T], _ b: [T]) -> String? {
+    guard a.count == b.count else { return "\(a.count) values vs \(b.count)" }
+    let bad = a.indices.filter { a[$0] != b[$0] }
+    guard let first = bad.first else { return nil }
+    return "\(bad.count) of \(a.count) values differ, first at \(first): \(a[first]) vs \(b[first])"
+}
+
 /// Every dataset of two results files equal, bit for bit (NaN included).
 func assertSameResults(_ a: String, _ b: String, file: StaticString = #filePath, line: UInt = #line) throws {
     let x = try ResultsReader(path: a), y = try ResultsReader(path: b)
     XCTAssertEqual(x.markets, y.markets, file: file, line: line)
     XCTAssertEqual(x.specHash, y.specHash, file: file, line: line)
-    XCTAssertTrue(x.completed && y.completed, file: file, line: line)
+    XCTAssertTrue(x.completed, "\(a) is not completed", file: file, line: line)
+    XCTAssertTrue(y.completed, "\(b) is not completed", file: file, line: line)
     for m in x.markets.indices {
         for c in ResultSchema.columns {
+            let diff: String?
             switch c.kind {
-            case .float64:
-                let p = try x.doubles(c.name, market: m), q = try y.doubles(c.name, market: m)
-                XCTAssertEqual(p.map(\.bitPattern), q.map(\.bitPattern), "\(x.markets[m].name) \(c.name)", file: file, line: line)
-            case .int32: XCTAssertEqual(try x.ints(c.name, market: m), try y.ints(c.name, market: m), c.name, file: file, line: line)
-            case .int64: XCTAssertEqual(try x.longs(c.name, market: m), try y.longs(c.name, market: m), c.name, file: file, line: line)
-            case .uint8: XCTAssertEqual(try x.bytes(c.name, market: m), try y.bytes(c.name, market: m), c.name, file: file, line: line)
+            case .float64: diff = difference(try x.doubles(c.name, market: m).map(\.bitPattern), try y.doubles(c.name, market: m).map(\.bitPattern))
+            case .int32: diff = difference(try x.ints(c.name, market: m), try y.ints(c.name, market: m))
+            case .int64: diff = difference(try x.longs(c.name, market: m), try y.longs(c.name, market: m))
+            case .uint8: diff = difference(try x.bytes(c.name, market: m), try y.bytes(c.name, market: m))
             }
+            if let diff { XCTFail("\(x.markets[m].name) \(c.name): \(diff)", file: file, line: line) }
         }
         XCTAssertTrue(try x.errors(market: m).isEmpty, file: file, line: line)
-        XCTAssertEqual(try x.trajectoryDigest(market: m), try y.trajectoryDigest(market: m), "trajectories", file: file, line: line)
+        if let diff = difference(try x.trajectoryDigest(market: m), try y.trajectoryDigest(market: m)) {
+            XCTFail("\(x.markets[m].name) trajectories: \(diff)", file: file, line: line)
+        }
         XCTAssertEqual(Set(try x.bytes("status", market: m)), [1], file: file, line: line)
     }
     try x.close()
