@@ -50,6 +50,6 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Sweep", "Wire", "ResultStore", "Profiles", "GameCore"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "Sweep", "GameCore"]),
-        .testTarget(name: "TTCGCommandsTests", dependencies: ["TTCGCommands", "GameCore", "Profiles", "Sweep", "ResultStore"]),
+        .testTarget(name: "TTCGCommandsTests", dependencies: ["TTCGCommands", "GameCore", "Profiles", "Sweep", "ResultStore", "Engine", "Wire"]),
     ]
 )

@@ -30,6 +30,14 @@ public struct CoordinatorOptions: Sendable {
     /// After the last item: how long to keep answering status clients and telling late
     /// workers the sweep is done.
     public var lingerSeconds: Double = 0.2
+    /// Workers admitted at once; a HELLO beyond this is refused ("too many workers").
+    public var maxWorkers: Int = 1024
+    /// CURVE: the coordinator's key and the clients it admits. Nil: plaintext, which is
+    /// refused on a non-loopback endpoint unless `insecure`.
+    public var curve: CurveServerConfig? = nil
+    public var insecure = false
+    /// Where refused CURVE clients are logged (the ZAP thread calls it).
+    public var log: @Sendable (String) -> Void = { _ in }
 
     public init(bind: String, statusBind: String? = nil) {
         self.bind = bind
@@ -98,6 +106,11 @@ public final class Coordinator {
     let context: ZMQContext
     let socket: ZMQSocket
     let statusSocket: ZMQSocket?
+    /// The ZAP handler admitting only authorized CURVE keys (nil without CURVE).
+    let curveGuard: CurveGuard?
+    /// When each peer was last sent a WELCOME: at most one per heartbeat period, so a
+    /// peer flooding HELLOs cannot make the coordinator flood back.
+    var lastWelcome: [[UInt8]: Double] = [:]
     /// The endpoint actually bound (port 0 / `*` resolved).
     public let endpoint: String
     public let statusEndpoint: String?
@@ -113,6 +126,8 @@ public final class Coordinator {
     var lastErrors: [Int: String] = [:]
     /// Counters for `ttcg status`: what was dropped and why.
     var droppedMalformed = 0, droppedDuplicate = 0, droppedNotLeased = 0, refusedPeers = 0
+    /// Items put back in the queue (a worker failed or fell silent while playing them).
+    var itemsRedone = 0
     let startTime = monotonicSeconds()
     var finished = false
     /// Set from outside (SIGINT, SIGTERM) to end `run` early; `interrupted` tells it did.
@@ -142,11 +157,30 @@ public final class Coordinator {
             }
         }
         pointsAtStart = pointsDone
+        if options.curve == nil && !options.insecure {
+            for endpoint in [options.bind] + (options.statusBind.map { [$0] } ?? []) where !isLoopbackEndpoint(endpoint) {
+                throw EngineError("ttcg coordinator: \(endpoint) is reachable from other machines; give CURVE keys (--curve-secret, --authorized-keys; see ttcg keygen) or pass --insecure", exitCode: 2)
+            }
+        }
         do {
             context = try ZMQContext()
+        } catch {
+            throw EngineError("ttcg coordinator: cannot start ZeroMQ: \(error)")
+        }
+        // The ZAP handler must exist before any CURVE socket binds: without one, libzmq
+        // admits every client that knows the server's public key.
+        if let curve = options.curve {
+            curveGuard = try CurveGuard(context: context, config: curve, log: options.log)
+        } else {
+            curveGuard = nil
+        }
+        // High-water marks bound what a peer can queue here (and what the coordinator queues
+        // for a peer that never reads); credit keeps honest traffic far below them.
+        do {
             socket = try context.socket(.router)
             try socket.set(.maxMessageSize(ProtocolLimits.maxMessageBytes), .routerMandatory(false),
-                           .sendHighWaterMark(100_000), .receiveHighWaterMark(100_000))
+                           .sendHighWaterMark(1000), .receiveHighWaterMark(1000))
+            try curveGuard?.configureServer(socket)
         } catch {
             throw EngineError("ttcg coordinator: cannot open a ZeroMQ socket: \(error)")
         }
@@ -159,7 +193,8 @@ public final class Coordinator {
         if let statusBind = options.statusBind {
             do {
                 let s = try context.socket(.router)
-                try s.set(.maxMessageSize(1 << 16))
+                try s.set(.maxMessageSize(1 << 16), .sendHighWaterMark(100), .receiveHighWaterMark(100))
+                try curveGuard?.configureServer(s)
                 try s.bind(statusBind)
                 statusSocket = s
                 statusEndpoint = s.lastEndpoint ?? statusBind
@@ -170,6 +205,12 @@ public final class Coordinator {
             statusSocket = nil
             statusEndpoint = nil
         }
+    }
+
+    deinit {
+        socket.close()
+        statusSocket?.close()
+        curveGuard?.stop()
     }
 
     /// Runs until every item is done or failed, calling `progress` about twice a second.
@@ -231,6 +272,10 @@ public final class Coordinator {
 
     func handle(_ m: RoutedMessage) throws {
         let now = monotonicSeconds()
+        if let curveGuard, !curveGuard.admits(m) {
+            droppedMalformed += 1
+            return
+        }
         let message: Message
         do {
             message = try Codec.decode(m.frames)
@@ -243,10 +288,21 @@ public final class Coordinator {
             return
         }
         if case .hello(let hello) = message {
-            if let old = workers[m.peer] { release(old) }
+            if let last = lastWelcome[m.peer], now - last < Double(options.heartbeatMilliseconds) / 1000 {
+                droppedDuplicate += 1   // a HELLO flood: one WELCOME per heartbeat period
+                return
+            }
+            if let old = workers[m.peer] {
+                release(old)
+            } else if workers.count >= options.maxWorkers {
+                refusedPeers += 1
+                send(.refuse(reason: "too many workers (\(options.maxWorkers)); try again later"), to: m.peer)
+                return
+            }
             let w = WorkerState(id: nextWorkerID, peer: m.peer, hello: hello, now: now)
             nextWorkerID += 1
             workers[m.peer] = w
+            lastWelcome[m.peer] = now
             send(.welcome(welcome), to: m.peer)
             return
         }
@@ -338,6 +394,7 @@ public final class Coordinator {
         } else {
             states[i] = .queued
             queue.append(i)
+            itemsRedone += 1
         }
     }
 
@@ -348,6 +405,7 @@ public final class Coordinator {
         }
         w.leased.removeAll()
         workers[w.peer] = nil
+        lastWelcome[w.peer] = nil
     }
 
     func expireSilentWorkers(now: Double) {
@@ -376,6 +434,10 @@ public final class Coordinator {
     }
 
     func answerStatus(_ m: RoutedMessage, on s: ZMQSocket) {
+        if let curveGuard, !curveGuard.admits(m) {
+            droppedMalformed += 1
+            return
+        }
         guard case .statusRequest? = try? Codec.decode(m.frames) else {
             droppedMalformed += 1
             return
@@ -403,6 +465,7 @@ public final class Coordinator {
                              itemsDone: $0.itemsDone, leased: $0.leased.count, lastHeartbeatAge: now - $0.lastSeen)
             },
             droppedMalformed: droppedMalformed, droppedDuplicate: droppedDuplicate,
-            droppedNotLeased: droppedNotLeased, refusedPeers: refusedPeers)
+            droppedNotLeased: droppedNotLeased, refusedPeers: refusedPeers + (curveGuard?.refusedCount ?? 0),
+            itemsRedone: itemsRedone)
     }
 }

@@ -276,14 +276,30 @@ public enum Codec {
               start <= Int(Int64.max) - count else {
             throw WireError.malformed("block of \(count) points x \(providers) providers out of range")
         }
-        var b = ResultBlock(start: start, count: count, providers: providers)
         let cols = ResultSchema.columns
         func size(_ c: Column) -> Int { c.perProvider ? count * providers : count }
+        // The columns must be in the message before anything is allocated for them: a few
+        // bytes claiming a huge block are rejected, not turned into gigabytes.
+        let needed = cols.reduce(0) { total, c in
+            let element: Int
+            switch c.kind {
+            case .float64, .int64: element = 8
+            case .int32: element = 4
+            case .uint8: element = 1
+            }
+            return total + 4 + element * size(c)
+        }
+        guard r.remaining >= needed else {
+            throw WireError.malformed("block of \(count) points x \(providers) providers needs \(needed) bytes of columns, the message has \(r.remaining)")
+        }
+        var b = ResultBlock(start: start, count: count, providers: providers)
         func expect(_ n: Int, _ c: Column) throws {
             guard n == size(c) else { throw WireError.malformed("column \(c.name): \(n) values, expected \(size(c))") }
         }
         for (i, c) in cols.filter({ $0.kind == .float64 }).enumerated() {
-            let values = try r.readFloat64Array(maxCount: size(c))
+            // NaN marks "undefined" (a PoA without positive welfare, an enumeration not run);
+            // an infinity is never a result.
+            let values = try r.readFloat64Array(maxCount: size(c), .notInfinite)
             try expect(values.count, c)
             b.float64[i] = values
         }

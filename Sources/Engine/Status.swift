@@ -40,9 +40,12 @@ public struct SweepStatus: Sendable, Equatable, Codable {
     public var droppedDuplicate: Int
     public var droppedNotLeased: Int
     public var refusedPeers: Int
+    /// Items put back in the queue after a worker failed or fell silent.
+    public var itemsRedone: Int
 
     enum CodingKeys: String, CodingKey {
         case job, finished, workers
+        case itemsRedone = "items_redone"
         case specHash = "spec_hash"
         case itemsTotal = "items_total", itemsDone = "items_done", itemsLeased = "items_leased"
         case itemsQueued = "items_queued", itemsFailed = "items_failed"

@@ -6,11 +6,12 @@ public final class StatusClient {
     let context: ZMQContext
     let socket: ZMQSocket
 
-    public init(connect: String) throws(EngineError) {
+    public init(connect: String, curve: CurveClientConfig? = nil) throws(EngineError) {
         do {
             context = try ZMQContext()
             socket = try context.socket(.dealer)
             try socket.set(.maxMessageSize(16 << 20))
+            if let curve { try curve.configureClient(socket) }
             try socket.connect(connect)
         } catch {
             throw EngineError("ttcg status: --connect \(connect): \(error)", exitCode: 2)

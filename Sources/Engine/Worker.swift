@@ -21,6 +21,8 @@ public struct WorkerOptions: Sendable {
     /// Give up when no coordinator answers for this long (at start and after losing one).
     public var connectTimeoutSeconds: Double = 30
     public var host: String = ProcessInfo.processInfo.hostName
+    /// CURVE: this worker's keys and the coordinator's public key (nil: plaintext).
+    public var curve: CurveClientConfig? = nil
     /// Answer every item with an unplayed (pending) block instead of playing it: the
     /// dispatch benchmark measures the protocol alone this way.
     public var emptyItems = false
@@ -104,6 +106,7 @@ public final class Worker {
             let s = try context.socket(.dealer)
             try s.set(.maxMessageSize(ProtocolLimits.maxMessageBytes), .reconnectInterval(milliseconds: 200),
                       .reconnectIntervalMax(milliseconds: 2000))
+            if let curve = options.curve { try curve.configureClient(s) }
             try s.connect(options.connect)
             return s
         } catch {
@@ -143,7 +146,8 @@ public final class Worker {
             let now = monotonicSeconds()
             if !welcomed {
                 if now - waitingSince > options.connectTimeoutSeconds {
-                    return .timedOut("no coordinator answered at \(options.connect) within \(formatNumber(options.connectTimeoutSeconds)) s")
+                    let hint = options.curve != nil ? " (with CURVE keys: is this worker's public key in the coordinator's --authorized-keys?)" : ""
+                    return .timedOut("no coordinator answered at \(options.connect) within \(formatNumber(options.connectTimeoutSeconds)) s\(hint)")
                 }
                 if now - lastHelloSent > 1 {
                     send(hello)
@@ -214,6 +218,12 @@ public final class Worker {
             case .refuse(let reason):
                 // "Unknown worker" answers messages a restarted coordinator never saw: say hello
                 // (again). Several may be in flight, so it is never fatal; other refusals are.
+                if reason.hasPrefix("too many workers") {
+                    // The coordinator is full: keep saying hello (once a second) until the
+                    // connect timeout, as when no coordinator answers.
+                    log("refused for now: \(reason)")
+                    continue
+                }
                 if reason == unknownWorkerReason {
                     if welcomed {
                         welcomed = false

@@ -39,6 +39,30 @@ func openSession(_ path: String, plan: SweepPlan, force: Bool, resume: Bool, sna
     }
 }
 
+/// CURVE options of a coordinator (`--curve-secret`, `--authorized-keys`), or nil.
+func serverCurve(secret: String?, authorized: String?) throws(CommandError) -> CurveServerConfig? {
+    switch (secret, authorized) {
+    case (nil, nil): return nil
+    case (let s?, let a?):
+        do { return try CurveServerConfig.load(secretFile: s, authorizedKeysDirectory: a) } catch {
+            throw CommandError(exitCode: error.exitCode, line: error.description)
+        }
+    default: throw .badInput("ttcg: --curve-secret and --authorized-keys: expected both or neither")
+    }
+}
+
+/// CURVE options of a client (`--curve-secret`, `--server-key`), or nil.
+func clientCurve(secret: String?, server: String?) throws(CommandError) -> CurveClientConfig? {
+    switch (secret, server) {
+    case (nil, nil): return nil
+    case (let s?, let p?):
+        do { return try CurveClientConfig.load(secretFile: s, serverKeyFile: p) } catch {
+            throw CommandError(exitCode: error.exitCode, line: error.description)
+        }
+    default: throw .badInput("ttcg: --curve-secret and --server-key: expected both or neither")
+    }
+}
+
 /// SIGINT and SIGTERM ask the coordinator to stop; the journal keeps what was accepted.
 final class SignalWatch {
     var sources: [DispatchSourceSignal] = []
@@ -166,6 +190,9 @@ public struct Run: ParsableCommand {
     @Option(help: "Also answer `ttcg status` here (e.g. tcp://127.0.0.1:5556).")
     var statusBind: String?
 
+    @Flag(help: "Allow a plaintext --status-bind reachable from other machines.")
+    var insecure = false
+
     public init() {}
 
     public func validate() throws {
@@ -178,6 +205,7 @@ public struct Run: ParsableCommand {
         let (plan, json) = try loadPlan(spec)
         let session = try openSession(out, plan: plan, force: force, resume: resume, snapshotSeconds: snapshotSeconds)
         var options = CoordinatorOptions(bind: "tcp://127.0.0.1:*", statusBind: statusBind)
+        options.insecure = insecure
         options.heartbeatMilliseconds = 500
         options.timeoutMilliseconds = 10_000
         let coordinator: Coordinator
@@ -326,6 +354,15 @@ public struct CoordinatorCommand: ParsableCommand {
     @Option(help: "Seconds to keep answering status and late workers after the last item.")
     var linger: Double = 2
 
+    @Option(help: "CURVE: the coordinator's secret key file (ttcg keygen writes coordinator.key).")
+    var curveSecret: String?
+
+    @Option(help: "CURVE: a directory of the public keys (*.pub) of the workers and status clients to admit.")
+    var authorizedKeys: String?
+
+    @Flag(help: "Allow plaintext traffic on an endpoint reachable from other machines (no CURVE keys).")
+    var insecure = false
+
     public init() {}
 
     public func validate() throws {
@@ -344,6 +381,9 @@ public struct CoordinatorCommand: ParsableCommand {
         options.timeoutMilliseconds = timeoutMs
         options.maxAttempts = attempts
         options.lingerSeconds = linger
+        options.curve = try serverCurve(secret: curveSecret, authorized: authorizedKeys)
+        options.insecure = insecure
+        options.log = { FileHandle.standardError.write(Data("ttcg coordinator: \($0)\n".utf8)) }
         let coordinator: Coordinator
         do {
             coordinator = try Coordinator(plan: plan, sink: session, options: options, marketsJSON: json, alreadyDone: session.doneItems)
@@ -380,6 +420,12 @@ public struct WorkerCommand: ParsableCommand {
     @Option(help: "Seconds to wait for a coordinator (at start and after losing one).")
     var connectTimeout: Double = 30
 
+    @Option(help: "CURVE: this worker's secret key file (ttcg keygen writes worker.key).")
+    var curveSecret: String?
+
+    @Option(help: "CURVE: the coordinator's public key file (coordinator.pub).")
+    var serverKey: String?
+
     public init() {}
 
     public func validate() throws {
@@ -391,6 +437,7 @@ public struct WorkerCommand: ParsableCommand {
         var options = WorkerOptions(connect: connect)
         options.threads = threads
         options.connectTimeoutSeconds = connectTimeout
+        options.curve = try clientCurve(secret: curveSecret, server: serverKey)
         let worker: Worker
         do {
             worker = try Worker(options: options) { FileHandle.standardError.write(Data("ttcg worker: \($0)\n".utf8)) }
@@ -429,12 +476,19 @@ public struct StatusCommand: ParsableCommand {
     @Option(help: "Seconds to wait for an answer.")
     var timeout: Double = 5
 
+    @Option(help: "CURVE: a client secret key file whose public key the coordinator admits.")
+    var curveSecret: String?
+
+    @Option(help: "CURVE: the coordinator's public key file (coordinator.pub).")
+    var serverKey: String?
+
     public init() {}
 
     public func run() throws {
+        let curve = try clientCurve(secret: curveSecret, server: serverKey)
         let client: StatusClient
         do {
-            client = try StatusClient(connect: connect)
+            client = try StatusClient(connect: connect, curve: curve)
         } catch {
             throw CommandError(exitCode: error.exitCode, line: error.description)
         }

@@ -18,7 +18,7 @@ public struct TTCG: ParsableCommand {
         """,
         version: version,
         subcommands: [Run.self, Validate.self, CoordinatorCommand.self, WorkerCommand.self, StatusCommand.self,
-                      Inspect.self, Export.self, Solve.self, ProfilesCommand.self])
+                      Inspect.self, Export.self, Solve.self, ProfilesCommand.self, Keygen.self])
 
     public init() {}
 }

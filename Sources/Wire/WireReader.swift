@@ -166,6 +166,8 @@ public enum Float64Check: Sendable, Equatable {
     case notNaN
     /// Finite numbers only.
     case finite
+    /// NaN or finite: infinities fail (NaN can mean "undefined" in a result).
+    case notInfinite
 
     func validate(_ value: Double, at offset: Int) throws(WireError) {
         switch self {
@@ -174,6 +176,8 @@ public enum Float64Check: Sendable, Equatable {
             throw .malformed("NaN Float64 at offset \(offset)")
         case .finite where !value.isFinite:
             throw .malformed("non-finite Float64 (\(value)) at offset \(offset)")
+        case .notInfinite where value.isInfinite:
+            throw .malformed("infinite Float64 (\(value)) at offset \(offset)")
         default: return
         }
     }

@@ -61,11 +61,12 @@ final class JournalTests: XCTestCase {
         XCTAssertEqual(try Journal.readHeader(path: f.path), f.header)
         XCTAssertTrue(recovery.summary.hasPrefix(f.path + ": 8 items journaled (7 results, 1 failure)"), recovery.summary)
 
-        // Odd values survive: NaN payloads, signed zeros, infinities, errors, long messages.
+        // Odd values survive: NaN payloads, signed zeros, extremes, errors, long messages.
+        // (Infinities are never results: the block codec refuses them, and so does the journal.)
         let path = scratch.file("odd.journal")
         let header = JournalHeader(specText: "x: 1\n", specHash: sha256Hex("x: 1\n"), profileHashes: [], ttcgVersion: "t", itemCount: 3)
         var block = ResultBlock(start: 10, count: 2, providers: 2)
-        block.float64[0] = [Double(bitPattern: 0x7FF8_0000_DEAD_BEEF), -0.0, .infinity, -.infinity]
+        block.float64[0] = [Double(bitPattern: 0x7FF8_0000_DEAD_BEEF), -0.0, .greatestFiniteMagnitude, -.leastNonzeroMagnitude]
         block.uint8[0] = [1, 2]
         block.errors = [11: "no equilibrium"]
         let long = String(repeating: "é", count: 40_000)   // 80,000 UTF-8 bytes: cut to the reader's cap
@@ -73,6 +74,11 @@ final class JournalTests: XCTestCase {
         try w.append(.result(item: 2, block: block))
         try w.append(.failure(item: 0, message: long))
         try w.close()
+        var infinite = block
+        infinite.float64[0][2] = .infinity
+        let w2 = try JournalWriter.create(path: scratch.file("inf.journal"), header: header, sync: .never)
+        XCTAssertThrowsError(try w2.append(.result(item: 1, block: infinite)))
+        try? w2.close()
         let (_, back) = try readAll(path)
         guard case .result(2, let b) = back[0], case .failure(0, let message) = back[1] else { return XCTFail("\(back)") }
         XCTAssertTrue(b.isIdentical(to: block))

@@ -58,19 +58,27 @@ final class FaultTests: XCTestCase {
         var workers = try [worker(port), worker(port)]
         var kills = 0
         var rng = SystemRandomNumberGenerator()
+        var last: [String: Any] = [:]
         while c.process.isRunning {
-            usleep(UInt32.random(in: 200_000...400_000, using: &rng))
+            usleep(UInt32.random(in: 300_000...700_000, using: &rng))
+            if let d = try status(statusPort) { last = d }
             guard c.process.isRunning else { break }
             let i = Int.random(in: 0..<workers.count, using: &rng)
             kill(workers[i].process.processIdentifier, SIGKILL)
             workers[i].process.waitUntilExit()
             workers[i] = try worker(port)
             kills += 1
-            if kills > 200 { break }
+            if kills > 100 { break }
         }
         XCTAssertEqual(c.wait(), 0, c.stderr)
-        for w in workers { w.wait() }
+        // A worker started just before the end may be waiting for a coordinator: stop it.
+        for w in workers where w.process.isRunning {
+            usleep(300_000)
+            if w.process.isRunning { kill(w.process.processIdentifier, SIGKILL) }
+        }
         XCTAssertGreaterThanOrEqual(kills, 3, "the sweep ended before the faults")
+        XCTAssertLessThan(kills, 100, "the sweep did not finish while workers were killed")
+        print("fault figures: \(kills) workers killed, \(last["items_redone"] ?? "?") items redone, \(last["elapsed_seconds"] ?? "?") s")
         try assertSameResults(reference, out)
     }
 
