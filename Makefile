@@ -3,6 +3,7 @@
 #   make            build the release binary (installs system libraries first if missing)
 #   make test       what CI runs (.ci/run): build, then every test suite in release mode
 #   make run        the paper's experiment grid (jobs/paper.yaml) -> results.h5, with its summary
+#   make notebooks  the paper's figures and tables from results.h5 -> notebooks-export/out/
 #   make bench      the benchmark suite (Benchmarks/run.sh)
 #   make deps       install libzmq and HDF5 development packages if they are missing
 #   make clean      remove every SwiftPM build directory (.build, .build-*)
@@ -32,13 +33,14 @@ APPENDIX_A := jobs/examples/appendix-a.yaml
 MAIN_JOB   := jobs/paper.yaml
 RESULTS    ?= results.h5
 
-# The Python side (h5py, xarray, h5netcdf) that end-to-end tests read results with.
-VENV        := .venv
-PYTHON      := $(VENV)/bin/python
-PIP_PACKAGES := numpy h5py xarray h5netcdf pandas
+# The Python side: h5py, xarray, h5netcdf for the end-to-end tests; pandas, matplotlib,
+# nbclient and pytest for notebooks-export/ (pinned in its requirements.txt).
+VENV          := .venv
+PYTHON        := $(VENV)/bin/python
+NOTEBOOKS_REQ := notebooks-export/requirements.txt
 
 .DEFAULT_GOAL := build
-.PHONY: build test run bench deps venv clean help
+.PHONY: build test run bench deps venv notebooks clean help
 
 ## build: release build of the package (the ttcg binary lands in `swift build --show-bin-path`)
 build: deps
@@ -51,17 +53,23 @@ build: deps
 # A test that needs `@testable import` will not compile here: test the public API instead.
 test: build venv
 	TTCG_BIN=$(BIN)/ttcg TTCG_PYTHON=$(abspath $(PYTHON)) $(SWIFT) test $(SWIFT_FLAGS) --disable-testable-imports
+	TTCG_BIN=$(BIN)/ttcg TTCG_PYTHON=$(abspath $(PYTHON)) sh notebooks-export/test.sh
 
 ## run: the paper's experiment grid (42,120 games) into results.h5 (replaced if it exists)
 run: build
 	$(BIN)/ttcg solve $(APPENDIX_A) --beta inf
 	$(BIN)/ttcg run $(MAIN_JOB) --out $(RESULTS) --force
 
+## notebooks: the paper's figures and tables -> notebooks-export/out/ (runs the main job first if results.h5 is missing)
+notebooks: build venv
+	@[ -f $(RESULTS) ] || $(MAKE) --no-print-directory run
+	$(PYTHON) notebooks-export/run_notebooks.py --results $(RESULTS) --out notebooks-export/out
+
 ## venv: a Python virtual environment with h5py and xarray (for tests and notebooks)
 # The stamp is written only after pip succeeded, so a failed install is retried next time.
 VENV_READY := $(VENV)/.ttcg-ready
 venv: $(VENV_READY)
-$(VENV_READY):
+$(VENV_READY): $(NOTEBOOKS_REQ)
 	@python3 -m venv --help >/dev/null 2>&1 || { \
 	    echo "ttcg needs python3 with venv for its HDF5 checks."; \
 	    if [ "$$(id -u)" -ne 0 ]; then \
@@ -73,7 +81,7 @@ $(VENV_READY):
 	}
 	rm -rf $(VENV)
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(PIP_PACKAGES)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r $(NOTEBOOKS_REQ)
 	touch $@
 
 ## bench: benchmark suite
