@@ -81,10 +81,10 @@ extension MarketFile {
     /// back to the same market (JSON is YAML).
     public static func renderJSON(_ market: Market) -> String {
         let s = market.settings
-        var fields: [String] = ["\"name\": \(jsonString(market.name))"]
-        if let d = market.dataset { fields.append("\"dataset\": \(jsonString(d))") }
-        if let m = market.method { fields.append("\"method\": \(jsonString(m))") }
-        fields.append("\"levels\": [\(market.levels.map(jsonString).joined(separator: ", "))]")
+        var fields: [String] = ["\"name\": \(jsonQuoted(market.name))"]
+        if let d = market.dataset { fields.append("\"dataset\": \(jsonQuoted(d))") }
+        if let m = market.method { fields.append("\"method\": \(jsonQuoted(m))") }
+        fields.append("\"levels\": [\(market.levels.map(jsonQuoted).joined(separator: ", "))]")
         fields.append("\"alpha\": \(formatNumber(s.alpha))")
         fields.append("\"baseline\": \(formatNumber(s.baseline))")
         switch s.valueCurve {
@@ -96,7 +96,7 @@ extension MarketFile {
         fields.append("\"v0\": \(formatNumber(s.v0))")
         var providers: [String] = []
         for p in market.providers {
-            var pf = ["\"name\": \(jsonString(p.name))", "\"accuracy\": \(jsonList(p.accuracy))"]
+            var pf = ["\"name\": \(jsonQuoted(p.name))", "\"accuracy\": \(jsonList(p.accuracy))"]
             switch p.pricing {
             case .costs(let c):
                 pf.append("\"cost\": \(jsonList(c))")
@@ -113,25 +113,5 @@ extension MarketFile {
 
     static func jsonList(_ xs: [Double]) -> String {
         "[" + xs.map(formatNumber).joined(separator: ", ") + "]"
-    }
-
-    /// A JSON string literal (which YAML also reads as a double-quoted string).
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 || u.value == 0x7f {
-                    out += "\\u" + String(u.value, radix: 16).leftPadded(to: 4)
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
     }
 }

@@ -263,16 +263,11 @@ public enum ProfileTable {
                 for k in 0..<market.levelCount {
                     let cells = [dataset, method, p.name, String(k), market.levels[k],
                                  formatNumber(p.accuracy[k]), formatNumber(tokens[k]), formatNumber(price)]
-                    out += cells.map(csvCell).joined(separator: ",") + "\n"
+                    out += cells.map(csvQuoted).joined(separator: ",") + "\n"
                 }
             }
         }
         return out
     }
 
-    /// Quotes a cell when it holds a comma, quote or line break.
-    static func csvCell(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return s }
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
 }

@@ -2,6 +2,7 @@
 // that do not read HDF5. Streams market by market; numbers keep every digit.
 
 import Foundation
+import Profiles
 
 public enum ExportFormat: String, Sendable, CaseIterable {
     case csv, json
@@ -74,11 +75,11 @@ extension ResultsReader {
                     cells.append((profile[(local * n)..<((local + 1) * n)].map { String($0) }.joined(separator: " "), true))
                     cells.append((errors[sm.firstPoint + local] ?? "", true))
                     if format == .csv {
-                        buffer += cells.map { csvCell($0.0) }.joined(separator: ",") + "\n"
+                        buffer += cells.map { csvQuoted($0.0) }.joined(separator: ",") + "\n"
                     } else {
                         buffer += (rows == 0 ? "  {" : ",\n  {")
                         buffer += zip(exportColumns, cells).map { key, cell in
-                            "\"\(key)\": " + (cell.1 ? jsonString(cell.0) : cell.0)
+                            "\"\(key)\": " + (cell.1 ? jsonQuoted(cell.0) : cell.0)
                         }.joined(separator: ", ") + "}"
                     }
                     rows += 1
@@ -103,25 +104,4 @@ extension ResultsReader {
 /// `nan` / `inf` in CSV).
 func number(_ x: Double) -> (String, Bool) {
     (formatNumberForExport(x), !x.isFinite)
-}
-
-func csvCell(_ s: String) -> String {
-    guard s.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return s }
-    return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-}
-
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-        }
-    }
-    return out + "\""
 }

@@ -3,6 +3,7 @@
 // exactly, so `1.4375` must print as `1.4375` and reparse to the same bits.
 
 import GameCore
+import Profiles
 
 /// A JSON document with keys kept in the order they were built (reports read better
 /// when `market` comes before `trajectory`).
@@ -90,23 +91,6 @@ public indirect enum JSONValue: Sendable {
     }
 
     private static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        out += "\""
+        out += jsonQuoted(s)
     }
 }

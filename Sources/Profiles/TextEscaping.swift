@@ -1,0 +1,31 @@
+// Quoting text for the formats ttcg writes (market JSON, tidy exports, CSV tables), in one
+// place so every writer escapes the same way.
+
+/// A JSON string literal: quotes, backslashes and control characters escaped (YAML reads
+/// it back as a double-quoted string too).
+public func jsonQuoted(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if u.value < 0x20 || u.value == 0x7f {
+                let hex = String(u.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+    }
+    return out + "\""
+}
+
+/// A CSV cell: quoted (with doubled quotes) only when it holds a comma, quote or line break.
+public func csvQuoted(_ s: String) -> String {
+    guard s.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return s }
+    return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}
