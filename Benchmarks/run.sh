@@ -30,6 +30,9 @@ results="$here/.build/bench-results"
 mkdir -p "$results"
 rm -f "$results"/*.txt "$results"/*.md
 
+# SwiftPM caches the file list of the root package (a path dependency): drop that cache so
+# files added to the root since the last bench are compiled too.
+rm -f .build/release.yaml .build/release/description.json
 echo "== load before: $(uptime)"
 echo "== building (release)"
 swift build -c release --product ttcg-bench-check 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
