@@ -15,6 +15,12 @@ public protocol ResultSink: AnyObject {
     func write(_ block: ResultBlock, item: WorkItem) throws
     /// `item` failed on every attempt: its points are failed with `message`.
     func recordFailure(item: WorkItem, message: String) throws
+    /// Called on every heartbeat tick: time-based work (flushing a journal, a snapshot).
+    func tick() throws
+}
+
+extension ResultSink {
+    public func tick() throws {}
 }
 
 /// How the coordinator listens and how patient it is.
@@ -241,6 +247,12 @@ public final class Coordinator {
                 lastHeartbeat = now
                 for w in workers.values { send(.heartbeat, to: w.peer) }
                 expireSilentWorkers(now: now)
+                do {
+                    try sink.tick()
+                } catch {
+                    fatalStore = "\(error)"
+                    stop.request()
+                }
             }
             dispatch()
             if itemsDone + itemsFailed == plan.items.count { finished = true }

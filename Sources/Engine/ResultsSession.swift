@@ -154,6 +154,12 @@ public final class ResultsSession: ResultSink {
         try snapshotIfDue()
     }
 
+    /// The heartbeat tick: flush the journal when due (results accepted just before a quiet
+    /// spell reach the disk within the sync period) and take a snapshot when due.
+    public func tick() throws {
+        try snapshotIfDue()
+    }
+
     func snapshotIfDue() throws {
         try journal.syncIfDue()
         let now = monotonicSeconds()
