@@ -2,6 +2,7 @@
 #
 #   make            build the release binary (installs system libraries first if missing)
 #   make test       what CI runs (.ci/run): build, then every test suite in release mode
+#                   (Swift tests, notebooks-export checks, the Slurm test)
 #   make run        the paper's experiment grid (jobs/paper.yaml) -> results.h5, with its summary
 #   make notebooks  the paper's figures and tables from results.h5 -> notebooks-export/out/
 #   make bench      the benchmark suite (Benchmarks/run.sh)
@@ -40,7 +41,7 @@ PYTHON        := $(VENV)/bin/python
 NOTEBOOKS_REQ := notebooks-export/requirements.txt
 
 .DEFAULT_GOAL := build
-.PHONY: build test run bench deps venv notebooks clean help
+.PHONY: build test test-slurm run bench deps venv notebooks clean help
 
 ## build: release build of the package (the ttcg binary lands in `swift build --show-bin-path`)
 build: deps
@@ -54,6 +55,11 @@ build: deps
 test: build venv
 	TTCG_BIN=$(BIN)/ttcg TTCG_PYTHON=$(abspath $(PYTHON)) $(SWIFT) test $(SWIFT_FLAGS) --disable-testable-imports
 	TTCG_BIN=$(BIN)/ttcg TTCG_PYTHON=$(abspath $(PYTHON)) sh notebooks-export/test.sh
+	TTCG_BIN=$(BIN)/ttcg TTCG_PYTHON=$(abspath $(PYTHON)) bash cluster/test/slurm-test.sh
+
+## test-slurm: the Slurm test alone (needs root: installs slurm-wlm and munge, runs a one-node Slurm)
+test-slurm: build venv
+	TTCG_BIN=$(BIN)/ttcg TTCG_PYTHON=$(abspath $(PYTHON)) bash cluster/test/slurm-test.sh
 
 ## run: the paper's experiment grid (42,120 games) into results.h5 (replaced if it exists)
 run: build
