@@ -134,6 +134,8 @@ public final class Coordinator {
     var droppedMalformed = 0, droppedDuplicate = 0, droppedNotLeased = 0, refusedPeers = 0
     /// Items put back in the queue (a worker failed or fell silent while playing them).
     var itemsRedone = 0
+    /// Sum of the workers' credit: dispatch has nothing to do while it is 0.
+    var creditTotal = 0
     let startTime = monotonicSeconds()
     var finished = false
     /// Set from outside (SIGINT, SIGTERM) to end `run` early; `interrupted` tells it did.
@@ -224,14 +226,14 @@ public final class Coordinator {
     public func run(progress: ((SweepStatus) -> Void)? = nil) throws -> SweepStatus {
         var lastHeartbeat = 0.0, lastProgress = 0.0
         if itemsDone + itemsFailed == plan.items.count { finished = true }
+        var pollItems = [PollItem(socket)]
+        if let statusSocket { pollItems.append(PollItem(statusSocket)) }
         while !finished {
             if stop.isRequested {
                 interrupted = true
                 return status()
             }
-            var items = [PollItem(socket)]
-            if let statusSocket { items.append(PollItem(statusSocket)) }
-            let events = try Wire.ZMQSocket.poll(items, timeout: .milliseconds(50))
+            let events = try Wire.ZMQSocket.poll(pollItems, timeout: .milliseconds(50))
             if events[0].contains(.readable) {
                 // Drain what is there, bounded so status and heartbeats keep their turn.
                 for _ in 0..<10_000 {
@@ -327,7 +329,9 @@ public final class Coordinator {
         w.lastSeen = now
         switch message {
         case .ready(let credit):
+            let before = w.credit
             w.credit = min(w.credit + Int(credit), 64)
+            creditTotal += w.credit - before
         case .heartbeat:
             break
         case .result(let sweep, let id, let attempt, let block):
@@ -416,6 +420,8 @@ public final class Coordinator {
             retryOrFail(i, message: "worker \(w.hello.host):\(w.hello.pid) went silent while playing this item")
         }
         w.leased.removeAll()
+        creditTotal -= w.credit
+        w.credit = 0
         workers[w.peer] = nil
         lastWelcome[w.peer] = nil
     }
@@ -426,7 +432,7 @@ public final class Coordinator {
     }
 
     func dispatch() {
-        guard queueHead < queue.count else { return }
+        guard creditTotal > 0, queueHead < queue.count else { return }
         for w in workers.values.sorted(by: { $0.id < $1.id }) where w.credit > 0 {
             while w.credit > 0 && queueHead < queue.count {
                 let i = queue[queueHead]
@@ -436,6 +442,7 @@ public final class Coordinator {
                 states[i] = .leased(worker: w.id, attempt: attempts[i], since: monotonicSeconds())
                 w.leased.insert(i)
                 w.credit -= 1
+                creditTotal -= 1
                 send(.item(sweep: tag, id: UInt32(i), attempt: attempts[i]), to: w.peer)
             }
         }

@@ -170,10 +170,15 @@ public final class Worker {
                 if itemConnection == connection { inFlight -= 1 }
                 itemsPlayed += 1
                 itemSeconds = itemSeconds == 0 ? seconds : 0.8 * itemSeconds + 0.2 * seconds
-                if welcomed {
-                    send(m)
-                    let want = wantedInFlight()
-                    if want > inFlight { send(.ready(credit: UInt32(want - inFlight))) ; inFlight = want }
+                if welcomed { send(m) }
+            }
+            // Ask for more once half the wanted credit is free: one READY per several results
+            // when items are quick, one per result when they are slow (wanted = 2).
+            if welcomed {
+                let want = wantedInFlight()
+                if want - inFlight >= max(1, want / 2) {
+                    send(.ready(credit: UInt32(want - inFlight)))
+                    inFlight = want
                 }
             }
             // Sleep until the coordinator writes or the compute queue finishes an item.
@@ -238,14 +243,23 @@ public final class Worker {
                 let item = box.plan.items[Int(id)]
                 let threads = options.threads, empty = options.emptyItems, outbox = self.outbox, wake = self.wake
                 let itemConnection = connection
-                compute.async {
+                let play: @Sendable () -> Void = {
                     let started = monotonicSeconds()
                     let block = empty ? ResultBlock(start: item.start, count: item.count,
                                                     providers: box.plan.markets[item.market].market.providerCount)
                                       : box.plan.evaluate(item, threads: threads)
                     outbox.push(.result(sweep: sweep, id: id, attempt: attempt, block: block),
                                 seconds: monotonicSeconds() - started, connection: itemConnection)
-                    wake.ring()
+                }
+                if itemSeconds > 0 && itemSeconds < 0.001 {
+                    // Items this quick are played right here: a hand-off to the compute queue
+                    // and back would cost more than the item, and heartbeats wait < 1 ms.
+                    play()
+                } else {
+                    compute.async {
+                        play()
+                        wake.ring()
+                    }
                 }
             case .heartbeat:
                 break
