@@ -68,6 +68,24 @@ final class EngineTests: XCTestCase {
         for (a, b) in zip(seen, seen.dropFirst()) { XCTAssertLessThanOrEqual(a.pointsDone, b.pointsDone) }
     }
 
+    /// A resumed sweep never plays again what its journal already holds.
+    func testItemsAlreadyDoneAreNotPlayedAgain() throws {
+        let (plan, json) = try makePlan(Self.spec)
+        let done: Set<Int> = [0, 2, 5, Set(plan.items.map(\.id)).max()!]
+        let sink = MemorySink()
+        let coordinator = try Coordinator(plan: plan, sink: sink, options: CoordinatorOptions(bind: "tcp://127.0.0.1:*"),
+                                          marketsJSON: json, alreadyDone: done)
+        var w = WorkerOptions(connect: coordinator.endpoint)
+        w.threads = 1
+        let worker = WorkerThread(w)
+        let final = try coordinator.run()
+        XCTAssertTrue(worker.wait())
+        XCTAssertEqual(final.itemsDone, plan.items.count)
+        XCTAssertEqual(Set(sink.order), Set(plan.items.map(\.id)).subtracting(done))
+        XCTAssertEqual(sink.order.count, plan.items.count - done.count)
+        XCTAssertEqual(final.pointsDone, plan.pointCount)
+    }
+
     func testSilentWorkerLosesItsItems() throws {
         let (plan, json) = try makePlan(Self.spec)
         let sink = MemorySink()
