@@ -51,15 +51,24 @@ func serverCurve(secret: String?, authorized: String?) throws(CommandError) -> C
     }
 }
 
-/// CURVE options of a client (`--curve-secret`, `--server-key`), or nil.
-func clientCurve(secret: String?, server: String?) throws(CommandError) -> CurveClientConfig? {
-    switch (secret, server) {
-    case (nil, nil): return nil
-    case (let s?, let p?):
-        do { return try CurveClientConfig.load(secretFile: s, serverKeyFile: p) } catch {
-            throw CommandError(exitCode: error.exitCode, line: error.description)
+/// The CURVE options of a client (`ttcg worker`, `ttcg status`).
+struct ClientKeys: ParsableArguments {
+    @Option(help: "CURVE: this client's secret key file (ttcg keygen writes worker.key).")
+    var curveSecret: String?
+
+    @Option(help: "CURVE: the coordinator's public key file (coordinator.pub).")
+    var serverKey: String?
+
+    /// The client's CURVE configuration, or nil without keys.
+    func load() throws(CommandError) -> CurveClientConfig? {
+        switch (curveSecret, serverKey) {
+        case (nil, nil): return nil
+        case (let s?, let p?):
+            do { return try CurveClientConfig.load(secretFile: s, serverKeyFile: p) } catch {
+                throw CommandError(exitCode: error.exitCode, line: error.description)
+            }
+        default: throw .badInput("ttcg: --curve-secret and --server-key: expected both or neither")
         }
-    default: throw .badInput("ttcg: --curve-secret and --server-key: expected both or neither")
     }
 }
 
@@ -420,11 +429,7 @@ public struct WorkerCommand: ParsableCommand {
     @Option(help: "Seconds to wait for a coordinator (at start and after losing one).")
     var connectTimeout: Double = 30
 
-    @Option(help: "CURVE: this worker's secret key file (ttcg keygen writes worker.key).")
-    var curveSecret: String?
-
-    @Option(help: "CURVE: the coordinator's public key file (coordinator.pub).")
-    var serverKey: String?
+    @OptionGroup var keys: ClientKeys
 
     public init() {}
 
@@ -437,7 +442,7 @@ public struct WorkerCommand: ParsableCommand {
         var options = WorkerOptions(connect: connect)
         options.threads = threads
         options.connectTimeoutSeconds = connectTimeout
-        options.curve = try clientCurve(secret: curveSecret, server: serverKey)
+        options.curve = try keys.load()
         let worker: Worker
         do {
             worker = try Worker(options: options) { FileHandle.standardError.write(Data("ttcg worker: \($0)\n".utf8)) }
@@ -476,16 +481,12 @@ public struct StatusCommand: ParsableCommand {
     @Option(help: "Seconds to wait for an answer.")
     var timeout: Double = 5
 
-    @Option(help: "CURVE: a client secret key file whose public key the coordinator admits.")
-    var curveSecret: String?
-
-    @Option(help: "CURVE: the coordinator's public key file (coordinator.pub).")
-    var serverKey: String?
+    @OptionGroup var keys: ClientKeys
 
     public init() {}
 
     public func run() throws {
-        let curve = try clientCurve(secret: curveSecret, server: serverKey)
+        let curve = try keys.load()
         let client: StatusClient
         do {
             client = try StatusClient(connect: connect, curve: curve)
