@@ -20,10 +20,11 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
-        // The deterministic markets every case uses (CSV reader, seeded random markets).
+        // The deterministic markets every case uses (the catalog's GSM8K market, seeded random markets).
         .target(
             name: "BenchSupport",
-            dependencies: [.product(name: "GameCore", package: rootIdentity)]
+            dependencies: [.product(name: "GameCore", package: rootIdentity),
+                           .product(name: "Profiles", package: rootIdentity)]
         ),
         // The ordo-one/benchmark suite (cases a-d).
         .executableTarget(

@@ -8,40 +8,50 @@ has a level whose utility beats its own by more than tol * |U|, model.md section
 vectorised over chunks of profiles the way a researcher would write it, and prints the
 wall time, the maximum welfare and the number of pure equilibria.
 
-    python3 Benchmarks/numpy_baseline.py [--csv PATH] [--beta 1000] [--chunk-providers 2]
+    python3 Benchmarks/numpy_baseline.py (--ttcg BIN | --csv PATH) [--beta 1000] [--chunk-providers 2]
 
 The Swift side of the cross-check is `ttcg-bench-check` (see README.md); run.sh compares them.
 """
 
 import argparse
 import csv
+import io
 import os
+import subprocess
 import sys
 import time
 
 import numpy as np
 
 ALPHA, BASELINE, MARGIN, V0, BETA, TOL = 0.008, 0.1, 0.25, 0.0, 1000.0, 1e-8
+DATASET, METHOD = "gsm8k", "best-of-n"
 
 
-def figures_path(explicit):
-    if explicit:
-        return explicit
-    if os.environ.get("TTCG_PAPER_FIGURES"):
-        return os.environ["TTCG_PAPER_FIGURES"]
-    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return os.path.normpath(os.path.join(repo, "..", "shared", "data", "paper-figures.csv"))
+def market_csv(args):
+    """The market's profile table: --csv PATH, else exported from ttcg's built-in catalog
+    (`ttcg profiles export gsm8k/best-of-n --format csv`) with --ttcg BIN or $TTCG_BIN."""
+    if args.csv:
+        if not os.path.exists(args.csv):
+            sys.exit(f"numpy_baseline: --csv {args.csv}: no such file")
+        return open(args.csv, newline="").read()
+    ttcg = args.ttcg or os.environ.get("TTCG_BIN", "")
+    if not ttcg:
+        sys.exit("numpy_baseline: give --csv PATH (a profile table, e.g. from "
+                 "`ttcg profiles export gsm8k/best-of-n --format csv`) or --ttcg BIN (or set TTCG_BIN)")
+    proc = subprocess.run([ttcg, "profiles", "export", f"{DATASET}/{METHOD}", "--format", "csv"],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"numpy_baseline: {ttcg} profiles export {DATASET}/{METHOD} failed: {proc.stderr.strip()}")
+    return proc.stdout
 
 
-def load_market(path, dataset="gsm8k", method="best-of-n"):
-    if not os.path.exists(path):
-        sys.exit(f"numpy_baseline: {path} not found (expected <repo>/../shared/data/paper-figures.csv; "
-                 "set TTCG_PAPER_FIGURES or pass --csv)")
+def load_market(text, dataset=DATASET, method=METHOD):
     rows = {}
-    with open(path, newline="") as f:
-        for r in csv.DictReader(f):
-            if r["dataset"] == dataset and r["method"] == method:
-                rows.setdefault(r["model"], []).append(r)
+    for r in csv.DictReader(io.StringIO(text)):
+        if r["dataset"] == dataset and r["method"] == method:
+            rows.setdefault(r["model"], []).append(r)
+    if not rows:
+        sys.exit(f"numpy_baseline: no rows for {dataset}/{method} in the profile table")
     models = list(rows)
     acc, tok, price = [], [], []
     for m in models:
@@ -58,13 +68,14 @@ def load_market(path, dataset="gsm8k", method="best-of-n"):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--csv")
+    ap.add_argument("--csv", help="a profile table (the catalog's CSV columns)")
+    ap.add_argument("--ttcg", help="the ttcg binary, to export the market from its catalog (default $TTCG_BIN)")
     ap.add_argument("--beta", type=float, default=BETA, help="inverse temperature (default 1000)")
     ap.add_argument("--chunk-providers", type=int, default=2,
                     help="chunks are the profiles with the first P providers fixed (default 2: 36 chunks)")
     args = ap.parse_args()
 
-    models, V, W, rho = load_market(figures_path(args.csv))
+    models, V, W, rho = load_market(market_csv(args))
     N, K = V.shape
     total = K ** N
     beta = args.beta

@@ -54,7 +54,7 @@ swift build -c release --product ttcg-engine-bench 2>&1 | grep -vE '^\[[0-9]+/[0
 
 if [ "$numpy" = 1 ]; then
     echo "== NumPy baseline (every profile of market (a))"
-    python3 numpy_baseline.py | tee "$results/numpy.txt"
+    python3 numpy_baseline.py --ttcg "$ttcg_bin" | tee "$results/numpy.txt"
 fi
 echo "== load after: $(uptime)"
 
@@ -152,12 +152,19 @@ for label, key, target, unit in [
     ("games/s, 1 worker process x 1 thread (scaling.yaml)", "scaling_games_per_second_1_worker", None, "games/s"),
     ("games/s, 2 worker processes x 1 thread (scaling.yaml)", "scaling_games_per_second_2_workers", None, "games/s"),
     ("speed-up 1 -> 2 worker processes", "scaling_ratio", 1.8, "x"),
+    ("journal: 256-point results appended, never flushed", "journal_never_records_per_second", None, "records/s"),
+    ("journal: appended, flushed every second (default)", "journal_standard_records_per_second", None, "records/s"),
+    ("journal: appended, flushed after every record", "journal_every_record_records_per_second", None, "records/s"),
+    ("journal: read back", "journal_read_back_records_per_second", None, "records/s"),
 ]:
     if key not in engine:
         rows.append((label, "-", "-", "-", "-", "-", f">= {target:,} {unit}" if target else "-", "not run"))
         continue
     v = float(engine[key])
     shown = f"{v:,.2f} {unit}" if unit == "x" else f"{v:,.0f} {unit}"
+    mb_key = key.replace("_records_per_second", "_megabytes_per_second")
+    if mb_key != key and mb_key in engine:
+        shown += f" ({float(engine[mb_key]):,.0f} MB/s)"
     if target is None:
         verdict = "info"
     elif v >= target:
@@ -165,6 +172,9 @@ for label, key, target, unit in [
     else:
         verdict, failed = "FAIL", True
     rows.append((label, shown, "-", "-", "-", "5", f">= {target:,} {unit}" if target else "-", verdict))
+if "journal_crc32c_gigabytes_per_second" in engine:
+    rows.append(("journal: CRC-32C over 64 MiB", f"{float(engine['journal_crc32c_gigabytes_per_second']):.2f} GB/s",
+                 "-", "-", "-", "5", "-", "info"))
 if "paper_run_seconds" in engine:
     t = float(engine["paper_run_seconds"])
     ok = t < 60

@@ -90,8 +90,10 @@ final class EngineTests: XCTestCase {
         let (plan, json) = try makePlan(Self.spec)
         let sink = MemorySink()
         var options = CoordinatorOptions(bind: "tcp://127.0.0.1:*")
+        // The rogue is noticed 1 s after it falls silent; the honest worker, whose heartbeats
+        // go out every 50 ms, would need to be starved for as long to lose an item too.
         options.heartbeatMilliseconds = 50
-        options.timeoutMilliseconds = 400
+        options.timeoutMilliseconds = 1_000
         let coordinator = try Coordinator(plan: plan, sink: sink, options: options, marketsJSON: json)
         // A fake worker: says hello, takes items, never answers.
         let context = try ZMQContext()

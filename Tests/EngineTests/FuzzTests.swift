@@ -15,8 +15,12 @@
 // time: a 40-byte result claiming a huge block, 3,000 fake peers, a hello flood from a peer
 // that never reads, and a peer sending faster than the coordinator reads. They fail on the
 // coordinator; the notes at each bound say which protection it checks.
-// Attackers (and the coordinator that may crash) run in child processes: this test binary
-// again, on `testFuzzerProcess`, so the measured memory is the coordinator's.
+// The coordinator runs in a child process of its own (this test binary again, on
+// `testFuzzerProcess`), and so do the attackers; the honest worker runs in the test process
+// and connects over tcp. The memory bound is on the coordinator child's own peak growth,
+// measured inside it: the test process is shared by every test, so its resident set depends
+// on test order and on what earlier tests left in malloc, and a coordinator that crashes
+// takes only its child down.
 
 import Engine
 import Foundation
@@ -423,7 +427,9 @@ final class Pacer: @unchecked Sendable {
         let goal = lock.withLock { total += counted; return total }
         guard let maxBacklog else { return }
         if client == nil { client = try StatusClient(connect: statusEndpoint) }
-        let deadline = Date().addingTimeInterval(30)
+        // A hang guard only (a loaded machine may be slow to catch up): it returns as soon
+        // as the coordinator is close enough.
+        let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
             if let s = client!.fetch(timeoutSeconds: 5), FuzzTests.countedTotal(s) >= goal - maxBacklog { return }
             usleep(5_000)
@@ -525,8 +531,9 @@ func describe(_ s: SweepStatus) -> String {
 }
 
 /// Polls the status socket until the drop counters reach `atLeast` and hold still for half a
-/// second (or `seconds` pass); the last status seen.
-func settledStatus(_ client: StatusClient, atLeast: Int, seconds: Double) -> SweepStatus? {
+/// second (or `seconds` pass); the last status seen. It returns as soon as they settle, so a
+/// generous `seconds` costs nothing on a fast machine and keeps a slow one from failing.
+func settledStatus(_ client: StatusClient, atLeast: Int, seconds: Double = 300) -> SweepStatus? {
     var seen: SweepStatus?
     var last = -1, stableSince = Date()
     let deadline = Date().addingTimeInterval(seconds)
@@ -549,9 +556,8 @@ func settledStatus(_ client: StatusClient, atLeast: Int, seconds: Double) -> Swe
 // MARK: - Child processes
 
 /// What a child process does. A child is this test binary run again on
-/// `EngineTests.FuzzTests/testFuzzerProcess`, so that the coordinator's process (the test's)
-/// holds none of the attacker's memory, and a coordinator that crashes (`victim`) takes only
-/// the child down.
+/// `EngineTests.FuzzTests/testFuzzerProcess`, so that the coordinator's process holds
+/// nothing but the coordinator, and a coordinator that crashes takes only its child down.
 enum ChildMode: String {
     /// Main-socket and status-socket fuzzers; writes the tallies.
     case fuzz
@@ -561,8 +567,10 @@ enum ChildMode: String {
     case helloFlood = "hello-flood"
     /// One peer sends `count` full-size results as fast as it can.
     case resultFlood = "result-flood"
-    /// Runs a coordinator (and an honest worker once told to go) and reports its memory.
-    case victim
+    /// Runs a coordinator (options as `FuzzTests.coordinatorOptions()`, plan from `spec`),
+    /// reading nothing until told to go, until an honest worker in the test process has
+    /// played the sweep; reports a `CoordinatorReport`.
+    case coordinator
 }
 
 /// A running child process and the folder it writes to.
@@ -593,8 +601,8 @@ final class ChildProcess {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// The text of a file the child writes, once it exists.
-    func waitForFile(_ name: String, seconds: Double = 60) throws -> String {
+    /// The text of a file the child writes, once it exists. (`seconds` is a hang guard.)
+    func waitForFile(_ name: String, seconds: Double = 120) throws -> String {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if let text = try? String(contentsOfFile: directory + "/" + name, encoding: .utf8) { return text }
@@ -604,10 +612,11 @@ final class ChildProcess {
         throw EngineError("the \(name) file of the child process never came: \(log.suffix(2000))")
     }
 
-    /// Tells the child to go on (`victim`).
+    /// Tells the child to go on (`coordinator`: start reading its sockets).
     func go() { _ = FileManager.default.createFile(atPath: directory + "/go", contents: nil) }
 
-    /// Waits for the child to end (terminating it after `seconds`); true if it exited with 0.
+    /// Waits for the child to end (terminating it after `seconds`, a hang guard); true if it
+    /// exited with 0.
     @discardableResult
     func wait(seconds: Double = 120) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
@@ -628,17 +637,56 @@ final class ChildProcess {
         guard let data = FileManager.default.contents(atPath: directory + "/out.json") else {
             throw EngineError("the child process (\(exitDescription)) wrote no result: \(log.suffix(2000))")
         }
-        return try JSONDecoder().decode(T.self, from: data)
+        return try childJSONDecoder().decode(T.self, from: data)
     }
 }
 
-/// What the child modes other than `fuzz` report.
+/// The coding of the children's reports: a status may hold an infinite rate or ETA, coded
+/// as `SweepStatus.json()` does.
+func childJSONEncoder() -> JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return encoder
+}
+
+func childJSONDecoder() -> JSONDecoder {
+    let decoder = JSONDecoder()
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return decoder
+}
+
+/// What the attacker modes (`peers`, `hello-flood`, `result-flood`) report.
 struct ChildReport: Codable {
     var sent = 0
     var sendFailures = 0
-    var growthMB = 0.0
-    var itemsDone = 0
-    var droppedMalformed = 0
+}
+
+/// What the `coordinator` child reports once its sweep is over: everything the tests
+/// assert on, measured where the coordinator lives.
+struct CoordinatorReport: Codable {
+    /// The child's peak resident memory growth (VmHWM) from before the coordinator was made
+    /// to the end of `run`, MB. The child holds nothing else that grows: the plan is made
+    /// before, the reference blocks after.
+    var growthMB: Double
+    /// What `run` returned: items and points done or failed, the drop counters, and every
+    /// worker with its host and items done.
+    var final: SweepStatus
+    /// The most workers a progress status listed, and its longest JSON, in bytes.
+    var peakWorkers: Int
+    var peakStatusBytes: Int
+    /// Items the sink took (`MemorySink.order.count`).
+    var itemsWritten: Int
+    /// Items whose block is bit for bit `plan.evaluate(item, threads: 1)`, and those whose
+    /// block is missing or differs.
+    var identicalBlocks: Int
+    var differentBlocks: [Int]
+}
+
+/// Writes `text` to `name` in `directory` at once: the parent polls for the file and must
+/// never read it half written.
+func publish(_ text: String, as name: String, in directory: String) throws {
+    try text.write(toFile: directory + "/" + name + ".tmp", atomically: false, encoding: .utf8)
+    guard rename(directory + "/" + name + ".tmp", directory + "/" + name) == 0 else { throw EngineError("cannot publish \(name)") }
 }
 
 /// The child's side: runs `mode` with the settings of its environment.
@@ -663,7 +711,7 @@ func runChild(_ mode: ChildMode, _ environment: [String: String], directory: Str
         for job in jobs { main.add(try job.join()) }
         let status = try statusJob.join()
         main.seconds = Date().timeIntervalSince(started)
-        _ = settledStatus(try StatusClient(connect: statusEndpoint), atLeast: main.counted + status.counted, seconds: 60)
+        _ = settledStatus(try StatusClient(connect: statusEndpoint), atLeast: main.counted + status.counted)
         for keep in keeps { keep.closeAll() }
         try JSONEncoder().encode(["main": main, "status": status]).write(to: output)
         return
@@ -682,15 +730,16 @@ func runChild(_ mode: ChildMode, _ environment: [String: String], directory: Str
             }
         }
         // Stay connected until the coordinator has seen every hello (it drops the unread
-        // messages of a peer that leaves).
+        // messages of a peer that leaves); give up only if it stops making progress for long
+        // (a hang guard: a loaded machine may pause it for a few seconds).
         let client = try StatusClient(connect: statusEndpoint)
         var last = -1, stableSince = Date()
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(300)
         while Date() < deadline {
             if let s = client.fetch(timeoutSeconds: 5) {
                 let n = s.workers.count + s.refusedPeers
                 if n >= count { break }
-                if n != last { last = n; stableSince = Date() } else if Date().timeIntervalSince(stableSince) > 2 { break }
+                if n != last { last = n; stableSince = Date() } else if Date().timeIntervalSince(stableSince) > 30 { break }
             }
             usleep(100_000)
         }
@@ -718,32 +767,51 @@ func runChild(_ mode: ChildMode, _ environment: [String: String], directory: Str
         }
         usleep(1_000_000)   // the coordinator's I/O thread takes in what it will
         flood.close()
-    case .victim:
-        // An address-space limit makes an oversized allocation fail the same way everywhere
-        // (instead of calling the OOM killer on a machine that overcommits).
-        // No core file if it crashes.
-        var limit = rlimit(rlim_cur: 8 << 30, rlim_max: 8 << 30)
-        _ = withUnsafePointer(to: &limit) { setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), $0) }
-        var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
-        _ = withUnsafePointer(to: &noCore) { setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), $0) }
-        let corpus = try FuzzCorpus()
-        let coordinator = try Coordinator(plan: corpus.plan, sink: MemorySink(),
-                                          options: CoordinatorOptions(bind: "tcp://127.0.0.1:*"), marketsJSON: corpus.json)
-        try coordinator.endpoint.write(toFile: directory + "/endpoint.tmp", atomically: false, encoding: .utf8)
-        rename(directory + "/endpoint.tmp", directory + "/endpoint")
-        let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: directory + "/go") && Date() < deadline { usleep(20_000) }
-        let rss = RSSMonitor()
-        var w = WorkerOptions(connect: coordinator.endpoint)
-        w.threads = 1
-        let honest = WorkerThread(w)
-        let final = try coordinator.run()
-        _ = honest.wait()
-        report.growthMB = rss.stop()
-        report.itemsDone = final.itemsDone
-        report.droppedMalformed = final.droppedMalformed
+    case .coordinator:
+        try runCoordinatorChild(environment, directory: directory, output: output)
+        return
     }
     try JSONEncoder().encode(report).write(to: output)
+}
+
+/// The `coordinator` child: this process holds the coordinator and nothing else that grows.
+func runCoordinatorChild(_ environment: [String: String], directory: String, output: URL) throws {
+    // An address-space limit makes an oversized allocation fail the same way everywhere
+    // (instead of calling the OOM killer on a machine that overcommits).
+    // No core file if it crashes.
+    var limit = rlimit(rlim_cur: 8 << 30, rlim_max: 8 << 30)
+    _ = withUnsafePointer(to: &limit) { setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), $0) }
+    var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+    _ = withUnsafePointer(to: &noCore) { setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), $0) }
+    // A test process that dies leaves no coordinator behind, waiting for a worker forever.
+    let parent = getppid()
+    Thread.detachNewThread {
+        while getppid() == parent { sleep(1) }
+        exit(3)
+    }
+    let (plan, json) = try makePlan(environment["TTCG_FUZZ_SPEC"] ?? FuzzCorpus.spec)
+    let sink = MemorySink()
+    let rss = RSSMonitor()
+    let coordinator = try Coordinator(plan: plan, sink: sink, options: FuzzTests.coordinatorOptions(), marketsJSON: json)
+    try publish(coordinator.statusEndpoint ?? "", as: "status-endpoint", in: directory)
+    try publish(coordinator.endpoint, as: "endpoint", in: directory)
+    // Until told to go, nothing is read: an attack can queue up what it will first.
+    let deadline = Date().addingTimeInterval(600)
+    while !FileManager.default.fileExists(atPath: directory + "/go") {
+        guard Date() < deadline else { throw EngineError("never told to go") }
+        usleep(20_000)
+    }
+    var peakWorkers = 0, peakStatusBytes = 0
+    let final = try coordinator.run {
+        peakWorkers = max(peakWorkers, $0.workers.count)
+        peakStatusBytes = max(peakStatusBytes, $0.json().utf8.count)
+    }
+    let growth = rss.stop()
+    let different = plan.items.filter { item in sink.blocks[item.id]?.isIdentical(to: plan.evaluate(item, threads: 1)) != true }.map(\.id)
+    let report = CoordinatorReport(growthMB: growth, final: final, peakWorkers: peakWorkers, peakStatusBytes: peakStatusBytes,
+                                   itemsWritten: sink.order.count, identicalBlocks: plan.items.count - different.count,
+                                   differentBlocks: different)
+    try childJSONEncoder().encode(report).write(to: output)
 }
 
 // MARK: - Tests
@@ -811,14 +879,37 @@ final class FuzzTests: XCTestCase {
         }
     }
 
-    /// A coordinator with status socket, fast heartbeats and a short linger, for these tests.
-    func makeCoordinator(_ plan: SweepPlan, _ json: [String], sink: MemorySink) throws -> (Coordinator, String, String) {
+    /// The coordinator's options in these tests: a status socket, fast heartbeats, a short linger.
+    static func coordinatorOptions() -> CoordinatorOptions {
         var options = CoordinatorOptions(bind: "tcp://127.0.0.1:*", statusBind: "tcp://127.0.0.1:*")
         options.heartbeatMilliseconds = 100
         options.timeoutMilliseconds = 10_000
         options.lingerSeconds = 0.1
-        let coordinator = try Coordinator(plan: plan, sink: sink, options: options, marketsJSON: json)
-        return (coordinator, coordinator.endpoint, try XCTUnwrap(coordinator.statusEndpoint))
+        return options
+    }
+
+    /// A coordinator for `spec` in a child process of its own (`ChildMode.coordinator`), and
+    /// its endpoints. It reads nothing until told to `go()`.
+    func startCoordinator(spec: String = FuzzCorpus.spec) throws -> (ChildProcess, endpoint: String, statusEndpoint: String) {
+        let child = try ChildProcess(.coordinator, ["SPEC": spec])
+        return (child, try child.waitForFile("endpoint"), try child.waitForFile("status-endpoint"))
+    }
+
+    /// The honest worker: in this process, one thread, over tcp loopback, so that none of its
+    /// memory is the coordinator child's.
+    func startHonestWorker(_ endpoint: String) -> WorkerThread {
+        var w = WorkerOptions(connect: endpoint)
+        w.threads = 1
+        // A hang guard: a full coordinator (testFakePeersAreCapped) or a loaded machine may
+        // keep it waiting for a welcome.
+        w.connectTimeoutSeconds = 120
+        return WorkerThread(w)
+    }
+
+    /// Waits for the coordinator child to end its sweep; its report.
+    func finish(_ coordinator: ChildProcess) throws -> CoordinatorReport {
+        XCTAssertTrue(coordinator.wait(), "the coordinator process: \(coordinator.exitDescription)")
+        return try coordinator.output(CoordinatorReport.self)
     }
 
     /// The issue's fuzz case: a fuzzer process sends over 100,000 messages to a running
@@ -831,39 +922,31 @@ final class FuzzTests: XCTestCase {
     func testCoordinatorSurvivesFuzzingAndStillCompletesTheSweep() throws {
         let corpus = try FuzzCorpus()
         let plan = corpus.plan
-        let rss = RSSMonitor()
-        let sink = MemorySink()
-        let (coordinator, endpoint, statusEndpoint) = try makeCoordinator(plan, corpus.json, sink: sink)
-        let stop = Flag()
+        let (coordinator, endpoint, statusEndpoint) = try startCoordinator()
+        coordinator.go()
         let started = Date()
 
-        // Phase 1 (the fuzzer process alone) and phase 2 (an honest worker while forged results
-        // keep coming), orchestrated off the coordinator's thread. An honest worker is always
-        // started in the end, so `run` returns even if the fuzzer fails.
-        let orchestrator = Job { () throws -> (FuzzTally, FuzzTally, SweepStatus?, Double, FuzzTally, WorkerExit?) in
-            var w = WorkerOptions(connect: endpoint)
-            w.threads = 1
-            var honestStarted = false
-            defer { if !honestStarted { _ = WorkerThread(w) } }
-            let child = try ChildProcess(.fuzz, ["ENDPOINT": endpoint, "STATUS_ENDPOINT": statusEndpoint,
-                                                 "COUNT": String(Self.messages), "MAX_BACKLOG": "5000"])
-            XCTAssertTrue(child.wait(), "the fuzzer process: \(child.exitDescription)")
-            let tallies = try child.output([String: FuzzTally].self)
-            let main = try XCTUnwrap(tallies["main"]), status = try XCTUnwrap(tallies["status"])
-            let phase1Seconds = Date().timeIntervalSince(started)
-            let after = settledStatus(try StatusClient(connect: statusEndpoint), atLeast: main.counted + status.counted, seconds: 10)
-            honestStarted = true
-            let worker = WorkerThread(w)
-            let forged = try fuzzForgedResults(corpus, endpoint: endpoint, until: stop)
-            XCTAssertTrue(worker.wait(seconds: 60), "the honest worker did not finish")
-            return (main, status, after, phase1Seconds, forged, worker.exit)
-        }
+        // Phase 1: the fuzzer process alone. (If anything throws, the coordinator child is
+        // terminated with its ChildProcess.)
+        let fuzzer = try ChildProcess(.fuzz, ["ENDPOINT": endpoint, "STATUS_ENDPOINT": statusEndpoint,
+                                              "COUNT": String(Self.messages), "MAX_BACKLOG": "5000"])
+        XCTAssertTrue(fuzzer.wait(seconds: 1_200), "the fuzzer process: \(fuzzer.exitDescription)")
+        let tallies = try fuzzer.output([String: FuzzTally].self)
+        let main = try XCTUnwrap(tallies["main"]), status = try XCTUnwrap(tallies["status"])
+        let phase1Seconds = Date().timeIntervalSince(started)
+        let afterPhase1 = settledStatus(try StatusClient(connect: statusEndpoint), atLeast: main.counted + status.counted)
 
-        var peakWorkers = 0
-        let final = try coordinator.run { peakWorkers = max(peakWorkers, $0.workers.count) }
+        // Phase 2: an honest worker plays the sweep while welcomed peers keep forging results.
+        let honest = startHonestWorker(endpoint)
+        let stop = Flag()
+        let forger = Job { try fuzzForgedResults(corpus, endpoint: endpoint, until: stop) }
+        XCTAssertTrue(honest.wait(seconds: 600), "the honest worker did not finish")
+        // The worker is told DONE as the sweep ends: stop forging then, before the coordinator
+        // process goes away under the forgers' blocking sends.
         stop.set()
-        let (main, status, afterPhase1, phase1Seconds, forged, exit) = try orchestrator.join()
-        let growth = rss.stop()
+        let forged = try forger.join()
+        let report = try finish(coordinator)
+        let final = report.final
         let seconds = Date().timeIntervalSince(started)
 
         let sent = main.sent + status.sent
@@ -873,8 +956,8 @@ final class FuzzTests: XCTestCase {
             \(main.taken + status.taken) are valid; send failures \(main.sendFailures + status.sendFailures)
             fuzz: counters after phase 1: \(afterPhase1.map(describe) ?? "no status") = \(afterPhase1.map(counted) ?? -1)
             fuzz: phase 2: \(forged.sent) forged results and failures from \(forged.peers) welcomed peers while the honest worker played
-            fuzz: final: \(describe(final)) = \(counted(final)); peak workers \(peakWorkers); items \(final.itemsDone)/\(plan.items.count) done, \(final.itemsFailed) failed; \
-            coordinator process RSS peak growth \(String(format: "%.1f", growth)) MB; total \(String(format: "%.1f", seconds)) s
+            fuzz: final: \(describe(final)) = \(counted(final)); peak workers \(report.peakWorkers); items \(final.itemsDone)/\(plan.items.count) done, \(final.itemsFailed) failed; \
+            coordinator process peak growth \(String(format: "%.1f", report.growthMB)) MB; total \(String(format: "%.1f", seconds)) s
             fuzz: kinds: \(main.kinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             """)
 
@@ -898,15 +981,13 @@ final class FuzzTests: XCTestCase {
         XCTAssertEqual(final.workers.filter { $0.host == honestHost }.map(\.itemsDone), [plan.items.count])
 
         // The sweep completed, from the honest worker's results only, bit for bit.
-        XCTAssertEqual(exit, .done)
+        XCTAssertEqual(honest.exit, .done)
         XCTAssertEqual(final.itemsDone, plan.items.count)
         XCTAssertEqual(final.itemsFailed, 0)
         XCTAssertEqual(final.pointsDone, plan.pointCount)
-        XCTAssertEqual(sink.order.count, plan.items.count)
-        for item in plan.items {
-            XCTAssertTrue(try XCTUnwrap(sink.blocks[item.id]).isIdentical(to: corpus.blocks[item.id]), "item \(item.id)")
-        }
-        XCTAssertLessThan(growth, Self.rssBoundMB, "the coordinator process's memory grew by \(growth) MB")
+        XCTAssertEqual(report.itemsWritten, plan.items.count)
+        XCTAssertEqual(report.identicalBlocks, plan.items.count, "items whose block is missing or differs: \(report.differentBlocks)")
+        XCTAssertLessThan(report.growthMB, Self.rssBoundMB, "the coordinator process's memory grew by \(report.growthMB) MB")
     }
 
     /// A 40-byte RESULT whose block claims 100,000 points: the decoder must reject it without
@@ -922,20 +1003,22 @@ final class FuzzTests: XCTestCase {
             body.writeUInt32(providers)  // ... and no columns at all
             return [Array("TTCG".utf8) + [1, 0, MessageType.result.rawValue], body.bytes]
         }
-        let items = try FuzzCorpus().plan.items.count
+        let items = try makePlan(FuzzCorpus.spec).0.items.count
         for (count, providers) in [(UInt32(100_000), UInt32(100)), (100_000, 100_000)] {
-            let child = try ChildProcess(.victim, [:])
-            let endpoint = try child.waitForFile("endpoint")
+            let (coordinator, endpoint, _) = try startCoordinator()
             let context = try ZMQContext()
             let attacker = try fuzzSocket(context, endpoint)
             XCTAssertTrue(try attacker.send(crafted(count: count, providers: providers)))
-            usleep(200_000)
-            child.go()
-            let survived = child.wait(seconds: 60)
+            usleep(200_000)   // queued before the coordinator reads anything
+            coordinator.go()
+            let honest = startHonestWorker(endpoint)
+            let survived = coordinator.wait()
             attacker.close()
-            let report = try? child.output(ChildReport.self)
+            // A worker whose coordinator died gives up on its own (connect timeout).
+            if survived { XCTAssertTrue(honest.wait(seconds: 600)) }
+            let report = try? coordinator.output(CoordinatorReport.self)
             print("huge block claim: \(count) points x \(providers) providers in a 40-byte message: the coordinator " +
-                  (survived ? "survived, memory grew by \(String(format: "%.1f", report?.growthMB ?? -1)) MB" : "CRASHED (\(child.exitDescription))"))
+                  (survived ? "survived, memory grew by \(String(format: "%.1f", report?.growthMB ?? -1)) MB" : "CRASHED (\(coordinator.exitDescription))"))
             // Guards against: Codec.decodeBlock builds
             // `ResultBlock(start:count:providers:)` right after reading the three counts, and
             // that init allocates every column at full size (count x providers values for the
@@ -946,10 +1029,10 @@ final class FuzzTests: XCTestCase {
             // of its columns (sum over ResultSchema.columns of 4 + element size x (perProvider ?
             // count x providers : count), plus 8 for the error and trajectory counts); or decode
             // each column first and build the block from the arrays read.
-            XCTAssertTrue(survived, "a 40-byte message claiming \(count) x \(providers) crashed the coordinator (\(child.exitDescription))")
+            XCTAssertTrue(survived, "a 40-byte message claiming \(count) x \(providers) crashed the coordinator (\(coordinator.exitDescription))")
             if let report {
-                XCTAssertEqual(report.itemsDone, items)
-                XCTAssertEqual(report.droppedMalformed, 1)
+                XCTAssertEqual(report.final.itemsDone, items)
+                XCTAssertEqual(report.final.droppedMalformed, 1)
                 XCTAssertLessThan(report.growthMB, 64, "a 40-byte message made the coordinator allocate \(report.growthMB) MB")
             }
         }
@@ -958,39 +1041,26 @@ final class FuzzTests: XCTestCase {
     /// Issue 5 item 4: "memory stays bounded whatever peers send (caps on ... peers)".
     /// 3,000 fake peers say hello and stay connected.
     func testFakePeersAreCapped() throws {
-        let corpus = try FuzzCorpus()
-        let rss = RSSMonitor()
-        let sink = MemorySink()
-        let (coordinator, endpoint, statusEndpoint) = try makeCoordinator(corpus.plan, corpus.json, sink: sink)
+        let (plan, _) = try makePlan(FuzzCorpus.spec)
+        let (coordinator, endpoint, statusEndpoint) = try startCoordinator()
+        coordinator.go()
         let fakePeers = 3_000
-        let orchestrator = Job { () throws -> (ChildReport, SweepStatus?, WorkerExit?) in
-            var w = WorkerOptions(connect: endpoint)
-            w.threads = 1
-            var honestStarted = false
-            defer { if !honestStarted { _ = WorkerThread(w) } }
-            let child = try ChildProcess(.peers, ["ENDPOINT": endpoint, "STATUS_ENDPOINT": statusEndpoint, "COUNT": String(fakePeers)])
-            XCTAssertTrue(child.wait(), "the peers process: \(child.exitDescription)")
-            let report = try child.output(ChildReport.self)
-            let seen = try StatusClient(connect: statusEndpoint).fetch(timeoutSeconds: 5)
-            honestStarted = true
-            let honest = WorkerThread(w)
-            XCTAssertTrue(honest.wait(seconds: 60))
-            return (report, seen, honest.exit)
-        }
-        var peakWorkers = 0, peakStatusBytes = 0
-        let final = try coordinator.run {
-            peakWorkers = max(peakWorkers, $0.workers.count)
-            peakStatusBytes = max(peakStatusBytes, $0.json().utf8.count)
-        }
-        let (report, seen, exit) = try orchestrator.join()
-        let growth = rss.stop()
-        print("peers: \(report.sent) fake peers said hello (send failures \(report.sendFailures)); the coordinator held up to \(peakWorkers) workers, " +
-              "refused \(seen?.refusedPeers ?? -1); status JSON up to \(peakStatusBytes) bytes; coordinator process RSS peak growth \(String(format: "%.1f", growth)) MB")
+        let peers = try ChildProcess(.peers, ["ENDPOINT": endpoint, "STATUS_ENDPOINT": statusEndpoint, "COUNT": String(fakePeers)])
+        XCTAssertTrue(peers.wait(seconds: 600), "the peers process: \(peers.exitDescription)")
+        let report = try peers.output(ChildReport.self)
+        let seen = try StatusClient(connect: statusEndpoint).fetch(timeoutSeconds: 60)
+        // The fake peers are still held until they have been silent for the timeout: the
+        // honest worker is refused until then, and keeps saying hello.
+        let honest = startHonestWorker(endpoint)
+        XCTAssertTrue(honest.wait(seconds: 600))
+        let result = try finish(coordinator)
+        print("peers: \(report.sent) fake peers said hello (send failures \(report.sendFailures)); the coordinator held up to \(result.peakWorkers) workers, " +
+              "refused \(seen?.refusedPeers ?? -1); status JSON up to \(result.peakStatusBytes) bytes; coordinator process peak growth \(String(format: "%.1f", result.growthMB)) MB")
         XCTAssertEqual(report.sent, fakePeers)
-        XCTAssertEqual(exit, .done)
-        XCTAssertEqual(final.itemsDone, corpus.plan.items.count)
-        for item in corpus.plan.items { XCTAssertTrue(sink.blocks[item.id]?.isIdentical(to: corpus.blocks[item.id]) == true) }
-        XCTAssertLessThan(growth, Self.rssBoundMB)
+        XCTAssertEqual(honest.exit, .done)
+        XCTAssertEqual(result.final.itemsDone, plan.items.count)
+        XCTAssertEqual(result.identicalBlocks, plan.items.count, "items whose block is missing or differs: \(result.differentBlocks)")
+        XCTAssertLessThan(result.growthMB, Self.rssBoundMB, "the coordinator process's memory grew by \(result.growthMB) MB")
         // Guards against (issue 5 item 4): the coordinator keeps a WorkerState for every
         // hello (Coordinator.handle, `workers[m.peer] = w`) until the peer has been silent for
         // the timeout, with no cap: here all 3,000 fake peers are "workers" at once, each in
@@ -999,7 +1069,7 @@ final class FuzzTests: XCTestCase {
         // hello beyond it gets REFUSE("too many workers") and counts in refused_peers. The default
         // `CoordinatorOptions.maxWorkers` is this bound.
         let peerCap = 1_024
-        XCTAssertLessThanOrEqual(peakWorkers, peerCap, "no cap on peers: \(peakWorkers) workers held at once")
+        XCTAssertLessThanOrEqual(result.peakWorkers, peerCap, "no cap on peers: \(result.peakWorkers) workers held at once")
         XCTAssertGreaterThanOrEqual(seen?.refusedPeers ?? 0, fakePeers - peerCap, "hellos beyond the cap should be refused and counted")
     }
 
@@ -1007,39 +1077,30 @@ final class FuzzTests: XCTestCase {
     /// coordinator queue a WELCOME (the spec and every market) per hello.
     func testHelloFloodFromAPeerThatNeverReadsStaysBounded() throws {
         // The whole catalog, as in jobs/paper.yaml, on a one-point grid: a 12 KB WELCOME.
-        let (plan, json) = try makePlan("""
+        let spec = """
             markets: [gsm8k/majority, gsm8k/best-of-n, gsm8k/chain-of-thought, gpqa/majority, gpqa/best-of-n,
                       gpqa/chain-of-thought, aime/majority, aime/best-of-n, aime/chain-of-thought]
             axes: {beta: [1]}
-            """)
+            """
+        let (plan, json) = try makePlan(spec)
         let welcomeBytes = Codec.encode(.welcome(Welcome(specHash: plan.spec.hash, specText: plan.spec.text, specSource: plan.spec.source,
                                                          markets: json, heartbeatMilliseconds: 100, timeoutMilliseconds: 10_000)))
             .reduce(0) { $0 + $1.count }
-        let rss = RSSMonitor()
-        let sink = MemorySink()
-        let (coordinator, endpoint, statusEndpoint) = try makeCoordinator(plan, json, sink: sink)
+        let (coordinator, endpoint, statusEndpoint) = try startCoordinator(spec: spec)
+        coordinator.go()
         let hellos = 30_000
-        let orchestrator = Job { () throws -> (ChildReport, WorkerExit?) in
-            var w = WorkerOptions(connect: endpoint)
-            w.threads = 1
-            var honestStarted = false
-            defer { if !honestStarted { _ = WorkerThread(w) } }
-            let child = try ChildProcess(.helloFlood, ["ENDPOINT": endpoint, "STATUS_ENDPOINT": statusEndpoint, "COUNT": String(hellos)])
-            XCTAssertTrue(child.wait(), "the flood process: \(child.exitDescription)")
-            let report = try child.output(ChildReport.self)
-            honestStarted = true
-            let honest = WorkerThread(w)
-            XCTAssertTrue(honest.wait(seconds: 60))
-            return (report, honest.exit)
-        }
-        let final = try coordinator.run()
-        let (report, exit) = try orchestrator.join()
-        let growth = rss.stop()
+        let flood = try ChildProcess(.helloFlood, ["ENDPOINT": endpoint, "STATUS_ENDPOINT": statusEndpoint, "COUNT": String(hellos)])
+        XCTAssertTrue(flood.wait(seconds: 600), "the flood process: \(flood.exitDescription)")
+        let report = try flood.output(ChildReport.self)
+        let honest = startHonestWorker(endpoint)
+        XCTAssertTrue(honest.wait(seconds: 600))
+        let result = try finish(coordinator)
+        let growth = result.growthMB
         print("hello flood: \(report.sent) hellos from one peer that never reads; a WELCOME is \(welcomeBytes) bytes " +
-              "(\(String(format: "%.0f", Double(report.sent * welcomeBytes) / 1_048_576)) MB if all are queued); coordinator process RSS peak growth \(String(format: "%.1f", growth)) MB")
-        XCTAssertEqual(exit, .done)
-        XCTAssertEqual(final.itemsDone, plan.items.count)
-        for item in plan.items { XCTAssertTrue(sink.blocks[item.id]?.isIdentical(to: plan.evaluate(item, threads: 1)) == true) }
+              "(\(String(format: "%.0f", Double(report.sent * welcomeBytes) / 1_048_576)) MB if all are queued); coordinator process peak growth \(String(format: "%.1f", growth)) MB")
+        XCTAssertEqual(honest.exit, .done)
+        XCTAssertEqual(result.final.itemsDone, plan.items.count)
+        XCTAssertEqual(result.identicalBlocks, plan.items.count, "items whose block is missing or differs: \(result.differentBlocks)")
         // Guards against (issue 5 item 4): every HELLO is answered with a
         // full WELCOME, and the ROUTER queues up to 100,000 messages per peer
         // (`.sendHighWaterMark(100_000)` in Coordinator.init), so a peer that never reads
@@ -1055,22 +1116,20 @@ final class FuzzTests: XCTestCase {
     func testAPeerFasterThanTheCoordinatorIsHeldBackByItsReceiveQueue() throws {
         let corpus = try FuzzCorpus()
         let largest = corpus.results.map { $0[1].count }.max()!
-        let sink = MemorySink()
-        let (coordinator, endpoint, _) = try makeCoordinator(corpus.plan, corpus.json, sink: sink)
-        let rss = RSSMonitor()
+        // Not told to go until the flood is over: the coordinator does not read meanwhile.
+        let (coordinator, endpoint, _) = try startCoordinator()
         let flood = 50_000
-        let child = try ChildProcess(.resultFlood, ["ENDPOINT": endpoint, "COUNT": String(flood)])
-        XCTAssertTrue(child.wait(), "the flood process: \(child.exitDescription)")
-        let report = try child.output(ChildReport.self)
-        let growth = rss.stop()
-        var w = WorkerOptions(connect: endpoint)
-        w.threads = 1
-        let honest = WorkerThread(w)
-        let final = try coordinator.run()
-        XCTAssertTrue(honest.wait(seconds: 60))
+        let flooder = try ChildProcess(.resultFlood, ["ENDPOINT": endpoint, "COUNT": String(flood)])
+        XCTAssertTrue(flooder.wait(seconds: 600), "the flood process: \(flooder.exitDescription)")
+        let report = try flooder.output(ChildReport.self)
+        coordinator.go()
+        let honest = startHonestWorker(endpoint)
+        XCTAssertTrue(honest.wait(seconds: 600))
+        let result = try finish(coordinator)
+        let growth = result.growthMB
         print("result flood: one peer sent \(report.sent) results of \(largest) bytes (send failures \(report.sendFailures)) while the coordinator was not reading; " +
-              "coordinator process RSS peak growth \(String(format: "%.1f", growth)) MB")
-        XCTAssertEqual(final.itemsDone, corpus.plan.items.count)
+              "coordinator process peak growth \(String(format: "%.1f", growth)) MB (the flood, then the sweep)")
+        XCTAssertEqual(result.final.itemsDone, corpus.plan.items.count)
         // Guards against (issue 5 item 4): the ROUTER's receive high-water
         // mark is 100,000 messages per peer (`.receiveHighWaterMark(100_000)` in
         // Coordinator.init) and ZMQ_MAXMSGSIZE is 256 MiB, so one connection can make the

@@ -398,42 +398,6 @@ final class JournalTests: XCTestCase {
         assertSame(try readAll(path).1, Array(records[..<(written + more)]))
     }
 
-    // MARK: Speed
-
-    /// Append rate for 256-point results (4 providers), with and without a flush per record.
-    func testAppendRate() throws {
-        let points = 256, providers = 4
-        let blocks = (0..<16).map { syntheticBlock(seed: UInt64($0), points: points, providers: providers) }
-        var lines: [String] = []
-        for (policy, count) in [(JournalSync.never, 1000), (.standard, 1000), (.everyRecord, 200)] {
-            let path = scratch.file("rate.journal")
-            try? FileManager.default.removeItem(atPath: path)
-            let header = JournalHeader(specText: "rate\n", specHash: sha256Hex("rate\n"), profileHashes: ["p"], ttcgVersion: "t", itemCount: count)
-            let w = try JournalWriter.create(path: path, header: header, sync: policy)
-            let start = w.size
-            let t0 = Date()
-            for i in 0..<count { try w.append(.result(item: i, block: blocks[i % blocks.count])) }
-            try w.close()
-            let seconds = Date().timeIntervalSince(t0)
-            let megabytes = Double(w.size - start) / 1e6
-            lines.append("\(policy): \(Int(Double(count) / seconds)) records/s, \(String(format: "%.0f", megabytes / seconds)) MB/s (\(count) records of \((w.size - start) / UInt64(count)) bytes)")
-            if policy == .never {
-                let t1 = Date()
-                var seen = 0
-                _ = try Journal.read(path: path) { _ in seen += 1 }
-                let readSeconds = Date().timeIntervalSince(t1)
-                XCTAssertEqual(seen, count)
-                lines.append("read back: \(Int(Double(count) / readSeconds)) records/s, \(String(format: "%.0f", megabytes / readSeconds)) MB/s")
-            }
-            try FileManager.default.removeItem(atPath: path)
-        }
-        let data = [UInt8](repeating: 0x5A, count: 64 << 20)
-        let t2 = Date()
-        let crc = CRC32C.checksum(data)
-        lines.append("CRC-32C: \(String(format: "%.2f", 64 * 1.048576e-3 / Date().timeIntervalSince(t2))) GB/s (\(crc))")
-        for line in lines { print("JournalTests: append rate, \(line)") }
-    }
-
     // MARK: Helpers
 
     private struct Fixture {

@@ -20,9 +20,18 @@ final class CurveEndToEndTests: XCTestCase {
                                           "--status-bind", "tcp://127.0.0.1:\(statusPort)", "--linger", "0.5",
                                           "--curve-secret", "\(keys)/coordinator.key", "--authorized-keys", "\(keys)/authorized"])
         let endpoint = "tcp://127.0.0.1:\(port)"
+        // The coordinator is up once status answers an authorized key (so the strangers below
+        // meet a running coordinator however slowly this machine starts processes).
+        let deadline = Date().addingTimeInterval(60)
+        var up = false
+        while !up && coordinator.process.isRunning && Date() < deadline {
+            up = try ttcg(["status", "--connect", "tcp://127.0.0.1:\(statusPort)", "--json", "--timeout", "1",
+                           "--curve-secret", "\(keys)/worker.key", "--server-key", "\(keys)/coordinator.pub"]).status == 0
+        }
+        XCTAssertTrue(up, "the coordinator never answered status: \(coordinator.stderr)")
         // No key at all, and a valid key the coordinator does not know: nothing gets through.
-        let plain = try Background(["worker", "--connect", endpoint, "--connect-timeout", "2"])
-        let stranger = try Background(["worker", "--connect", endpoint, "--connect-timeout", "2",
+        let plain = try Background(["worker", "--connect", endpoint, "--connect-timeout", "5"])
+        let stranger = try Background(["worker", "--connect", endpoint, "--connect-timeout", "5",
                                        "--curve-secret", "\(strangers)/worker.key", "--server-key", "\(keys)/coordinator.pub"])
         XCTAssertEqual(plain.wait(), 1, plain.stderr)
         XCTAssertTrue(plain.stderr.contains("no coordinator answered"), plain.stderr)

@@ -173,17 +173,19 @@ final class IngestCommandTests: XCTestCase {
 
     // MARK: a 200 MB run file
 
-    /// What one child run cost: exit status, stderr, peak RSS and CPU time (wait4's rusage).
+    /// What one child run cost: exit status, stderr and CPU time (wait4's rusage, which is
+    /// the child's own: the kernel charges CPU to the process that spends it).
+    ///
+    /// wait4's `ru_maxrss` is not used: posix_spawn shares this test process's memory until
+    /// exec and Linux keeps that high-water mark, so it says more about what earlier tests
+    /// left in this process than about the child. The child reports its own peak (`--stats`).
     struct Measured {
         var status: Int32
         var stderr: String
-        var peakRSSBytes: Int
         var cpuSeconds: Double
-        var wallSeconds: Double
     }
 
-    /// Runs `ttcg` with posix_spawn and reaps it with wait4, so its own peak RSS is read
-    /// (not the test process's).
+    /// Runs `ttcg` with posix_spawn and reaps it with wait4.
     func measured(_ arguments: [String], in dir: String) throws -> Measured {
         let bin = try ttcgBinary().path
         let errPath = (dir as NSString).appendingPathComponent("stderr.txt")
@@ -195,21 +197,25 @@ final class IngestCommandTests: XCTestCase {
         let argv: [UnsafeMutablePointer<CChar>?] = ([bin] + arguments).map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
         var pid: pid_t = 0
-        let start = Date()
         let rc = posix_spawn(&pid, bin, &actions, nil, argv, environ)
         XCTAssertEqual(rc, 0, "posix_spawn: \(String(cString: strerror(rc)))")
         var status: Int32 = 0
         var usage = rusage()
         while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-        let wall = Date().timeIntervalSince(start)
         let exited = status & 0x7F == 0
         let cpu = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
             + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
         return Measured(status: exited ? (status >> 8) & 0xFF : -1,
                         stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
-                        peakRSSBytes: usage.ru_maxrss * 1024,   // kilobytes on Linux
-                        cpuSeconds: cpu, wallSeconds: wall)
+                        cpuSeconds: cpu)
     }
+
+    /// The bound on the ingesting process's own peak resident memory for a 200 MB file.
+    /// Streaming needs about 45 MB (two 4 MiB read chunks, the runtime, the tables); a reader
+    /// that keeps the file needs more than the file, so this fails by a wide margin if the
+    /// ingestion stops streaming (checked once by disabling LineReader's buffer compaction:
+    /// the peak was then 302.8 MB).
+    static let peakBoundMB = 100.0
 
     func testTwoHundredMegabytesInBoundedMemory() throws {
         _ = try ttcgBinary()
@@ -218,10 +224,8 @@ final class IngestCommandTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
         let name = RunFileName(model: "Big-70B", temperature: "0.7", samples: 64, maxTokens: 4096)
         let path = (runs as NSString).appendingPathComponent(name.fileName)
-        let generated = Date()
         let (questions, bytes) = try SyntheticRun(name: name, accuracy: [0.4, 0.6, 0.8], textBytes: 600, seed: 1)
             .writeRepeated(to: path, bytes: 200_000_000)
-        let generation = Date().timeIntervalSince(generated)
         XCTAssertGreaterThanOrEqual(bytes, 200_000_000)
 
         let out = (dir as NSString).appendingPathComponent("big.csv")
@@ -230,21 +234,20 @@ final class IngestCommandTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: path)
         XCTAssertEqual(m.status, 0, m.stderr)
         XCTAssertTrue(m.stderr.contains(": \(questions) questions from \(questions) lines, 0 lines skipped, 0 duplicate qids"), m.stderr)
-        // The child's own peak (VmHWM, printed by --stats), e.g. "..., peak RSS 34.5 MB".
+        // The child's own peak (VmHWM of its /proc/self/status, printed by --stats), e.g.
+        // "..., peak RSS 34.5 MB": a figure of the ingesting process alone, whatever the load
+        // or this test process's memory.
         let statsLine = try XCTUnwrap(m.stderr.split(separator: "\n").last { $0.hasPrefix("stats: ") }, m.stderr)
         let ownPeakMB = try XCTUnwrap(statsLine.split(separator: " ").dropLast().last.flatMap { Double($0) }, String(statsLine))
         let mb = Double(bytes) / 1e6
-        let report = String(format: "ingest 200 MB: %.0f MB, %d questions, peak RSS %.1f MB (wait4: %.1f MB), %.2f s CPU (%.0f MB/s), %.2f s wall (%.0f MB/s); generating took %.2f s",
-                            mb, questions, ownPeakMB, Double(m.peakRSSBytes) / 1e6, m.cpuSeconds, mb / m.cpuSeconds,
-                            m.wallSeconds, mb / m.wallSeconds, generation)
+        let report = String(format: "ingest 200 MB: %.0f MB, %d questions, the child's peak RSS %.1f MB, %.2f s CPU (%.0f MB/s)",
+                            mb, questions, ownPeakMB, m.cpuSeconds, mb / m.cpuSeconds)
         print(report)
-        XCTAssertLessThan(ownPeakMB, 200, report)
-        // wait4's figure is max(child, this test process at spawn time): an upper bound on the
-        // child's peak (posix_spawn shares the parent's memory until exec, and Linux keeps
-        // that high-water mark), so it must be under the limit too.
-        XCTAssertLessThan(m.peakRSSBytes, 200_000_000, report)
-        // The throughput target is 50 MB/s on one core; CPU time is immune to a busy machine.
-        XCTAssertGreaterThan(mb / m.cpuSeconds, 50, report)
+        XCTAssertLessThan(ownPeakMB, Self.peakBoundMB, report)
+        // A smoke check only: 5 MB/s of CPU time is 10x below the 50 MB/s target, which is
+        // measured in `make bench` (IngestionBenchmarks). CPU time, not wall time, so a busy
+        // machine does not count; the margin covers slower cores.
+        XCTAssertGreaterThan(mb / m.cpuSeconds, 5, report)
         let rows = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(rows.count, 7)
         XCTAssertTrue(rows[6].hasSuffix(",\(questions)"))

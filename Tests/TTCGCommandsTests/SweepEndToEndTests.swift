@@ -46,18 +46,58 @@ final class Background {
     }
 }
 
-/// A free TCP port on loopback (bind to 0, read it, release it).
+/// A TCP port on loopback for a process that the test starts next (and may restart on the
+/// same port, as the resume tests do).
+///
+/// Not the kernel's "bind to 0": that port comes from the ephemeral range, which every
+/// outgoing connection on the machine draws from too, so between our release and the
+/// coordinator's bind another test's or process's connection may take it. Ports below the
+/// ephemeral range are never handed out by the kernel; a random one is checked free here.
 func freePort() -> Int {
+    var rng = SystemRandomNumberGenerator()
+    let ephemeralLow = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))
+        .flatMap { $0.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) } } ?? 32768
+    let range = 10_000..<max(ephemeralLow, 10_001)
+    for _ in 0..<1_000 {
+        let port = Int.random(in: range, using: &rng)
+        if portIsFree(port) { return port }
+    }
+    XCTFail("no free port below \(ephemeralLow) in 1,000 tries")
+    return 0
+}
+
+/// True if `port` on 127.0.0.1 can be bound now (with SO_REUSEADDR, as libzmq binds).
+func portIsFree(_ port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
     defer { close(fd) }
+    var one: Int32 = 1
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
     addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-    return Int(UInt16(bigEndian: addr.sin_port))
+    addr.sin_port = in_port_t(UInt16(port).bigEndian)
+    let len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } } == 0
+}
+
+/// Waits until something listens on `port` (a coordinator has bound it); false after
+/// `seconds`, a bound that only guards against a hang.
+func waitForListener(_ port: Int, seconds: Double = 60) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        let len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, len) } }
+        close(fd)
+        if rc == 0 { return true }
+        usleep(20_000)
+    }
+    return false
 }
 
 func scratch() throws -> URL {
@@ -194,7 +234,11 @@ final class SweepEndToEndTests: XCTestCase {
         let coordinator = try Background(["coordinator", e2e, "--out", dir.appendingPathComponent("w.h5").path,
                                           "--bind", "tcp://127.0.0.1:\(port)", "--status-bind", "tcp://127.0.0.1:\(statusPort)", "--linger", "3"])
         let watch = try Background(["status", "--connect", "tcp://127.0.0.1:\(statusPort)", "--watch", "--json"])
-        usleep(300_000)
+        // The worker starts once the watcher has its first answer, so the watcher sees the
+        // sweep from before its first item whatever the machine's load.
+        let deadline = Date().addingTimeInterval(60)
+        while watch.stdout.isEmpty && watch.process.isRunning && Date() < deadline { usleep(20_000) }
+        XCTAssertFalse(watch.stdout.isEmpty, "ttcg status --watch printed nothing: \(watch.stderr)")
         let worker = try Background(["worker", "--connect", "tcp://127.0.0.1:\(port)", "--threads", "2"])
         XCTAssertEqual(watch.wait(), 0, watch.stderr)
         XCTAssertEqual(coordinator.wait(), 0, coordinator.stderr)
@@ -267,7 +311,7 @@ final class SweepEndToEndTests: XCTestCase {
         // A busy port.
         let port = freePort()
         let holder = try Background(["coordinator", e2e, "--out", dir.appendingPathComponent("a.h5").path, "--bind", "tcp://127.0.0.1:\(port)"])
-        usleep(500_000)
+        XCTAssertTrue(waitForListener(port), "the first coordinator never bound its port: \(holder.stderr)")
         let busy = try ttcg(["coordinator", e2e, "--out", dir.appendingPathComponent("b.h5").path, "--bind", "tcp://127.0.0.1:\(port)"])
         XCTAssertEqual(busy.status, 2, busy.stderr)
         XCTAssertEqual(busy.stderrLines.count, 1, busy.stderr)

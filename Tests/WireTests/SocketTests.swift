@@ -68,7 +68,8 @@ final class SocketTests: XCTestCase {
         XCTAssertNil(try dealer.receive(timeout: .milliseconds(200)))
         let waited = clock.now - start
         XCTAssertGreaterThanOrEqual(waited, .milliseconds(195))
-        XCTAssertLessThan(waited, .seconds(5), "a 200 ms timeout took \(waited)")
+        // Only that the timeout returns at all: how late depends on the machine's load.
+        XCTAssertLessThan(waited, .seconds(60), "a 200 ms timeout took \(waited)")
     }
 
     func testPollTellsWhichOfTwoSocketsIsReadable() throws {
@@ -189,15 +190,12 @@ final class SocketTests: XCTestCase {
         let (server, endpoint) = try startEchoServer(context)
         let dealer = try context.socket(.dealer)
         try dealer.connect(endpoint)
-        let clock = ContinuousClock()
-        let start = clock.now
+        // Every message comes back, none lost or duplicated (the rate is `make bench`'s
+        // dispatch case, not a test's).
         let count = try pump(dealer, count: 100_000, window: 256, frames: [[1, 2, 3, 4], Array("item".utf8)])
-        let elapsed = clock.now - start
         XCTAssertEqual(count, 100_000)
         try dealer.send([stopFrame])
         try server.join()
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        print("Wire: 100000 round trips (window 256) in \(elapsed): \(Int(Double(count) / seconds)) per second")
     }
 
     func testClosingTheContextWakesABlockedReceive() throws {

@@ -1,12 +1,13 @@
 // The deterministic inputs of the benchmark cases (see ../../README.md).
 //
-// (a) the paper's GSM8K best-of-n market (9 providers x 6 levels), read at run time from
-//     `<repo>/../shared/data/paper-figures.csv`;
+// (a) the paper's GSM8K best-of-n market (9 providers x 6 levels), from ttcg's compiled-in
+//     catalog (`ttcg profiles export gsm8k/best-of-n --format csv` prints the same numbers);
 // (b), (c) seeded random markets of the same kind (concave increasing accuracy, increasing
 //     tokens, realistic prices), built with GameCore's `SeededGenerator`.
 
 import Foundation
 import GameCore
+import Profiles
 
 public enum BenchMarkets {
     /// The paper's published GSM8K settings (model.md §1): linear f, b = 0.1, margin 0.25,
@@ -20,87 +21,18 @@ public enum BenchMarkets {
         public init(description: String) { self.description = description }
     }
 
-    /// Where `paper-figures.csv` is: `$TTCG_PAPER_FIGURES` if set, else
-    /// `<repo>/../shared/data/paper-figures.csv` (repo found from this source file, then
-    /// from the working directory).
-    public static func figuresPath() throws -> String {
-        let fm = FileManager.default
-        if let env = ProcessInfo.processInfo.environment["TTCG_PAPER_FIGURES"], !env.isEmpty {
-            guard fm.fileExists(atPath: env) else {
-                throw InputError(description: "TTCG_PAPER_FIGURES=\(env): no such file")
-            }
-            return env
-        }
-        // This file is <repo>/Benchmarks/Sources/BenchSupport/Markets.swift.
-        let repo = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        let cwd = URL(fileURLWithPath: fm.currentDirectoryPath)
-        let candidates = [repo, cwd, cwd.deletingLastPathComponent()].map {
-            $0.appendingPathComponent("../shared/data/paper-figures.csv").standardizedFileURL.path
-        }
-        if let found = candidates.first(where: { fm.fileExists(atPath: $0) }) { return found }
-        throw InputError(description: """
-            paper-figures.csv not found; looked in:
-              \(candidates.joined(separator: "\n  "))
-            The benchmarks read the GSM8K market from <repo>/../shared/data/paper-figures.csv \
-            (shared/ checked out beside the repository); set TTCG_PAPER_FIGURES to its path otherwise.
-            """)
-    }
+    /// Where market (a) comes from, for the sanity print.
+    public static let paperMarketSource = "the built-in catalog (gsm8k/best-of-n)"
 
-    /// One (dataset, method) market from paper-figures.csv
-    /// (columns dataset,method,model,level_index,level,accuracy,tokens_per_query,price_per_mtok).
+    /// One (dataset, method) market of the built-in catalog, with `settings`.
     public static func paperMarket(dataset: String = "gsm8k", method: String = "best-of-n",
                                    settings: MarketSettings = gsm8kSettings) throws -> Market {
-        let path = try figuresPath()
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        var lines = text.split(whereSeparator: \.isNewline).map(String.init)
-        guard !lines.isEmpty else { throw InputError(description: "\(path): empty file") }
-        let header = lines.removeFirst().split(separator: ",").map {
-            $0.trimmingCharacters(in: .whitespaces)
+        guard var market = Catalog.market(named: "\(dataset)/\(method)") else {
+            throw InputError(description: "no catalog market \(dataset)/\(method); the catalog has \(Catalog.names.joined(separator: ", "))")
         }
-        func column(_ name: String) throws -> Int {
-            guard let c = header.firstIndex(of: name) else {
-                throw InputError(description: "\(path): no column '\(name)' in header \(header)")
-            }
-            return c
-        }
-        let cDataset = try column("dataset"), cMethod = try column("method"), cModel = try column("model")
-        let cIndex = try column("level_index"), cLevel = try column("level"), cAcc = try column("accuracy")
-        let cTok = try column("tokens_per_query"), cPrice = try column("price_per_mtok")
-
-        struct Row { var index: Int; var label: String; var accuracy: Double; var tokens: Double; var price: Double }
-        var order: [String] = []
-        var rows: [String: [Row]] = [:]
-        for (n, line) in lines.enumerated() {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false).map {
-                $0.trimmingCharacters(in: .whitespaces)
-            }
-            guard f.count == header.count else {
-                throw InputError(description: "\(path):\(n + 2): \(f.count) fields, header has \(header.count)")
-            }
-            guard f[cDataset] == dataset, f[cMethod] == method else { continue }
-            guard let idx = Int(f[cIndex]), let acc = Double(f[cAcc]), let tok = Double(f[cTok]),
-                  let price = Double(f[cPrice]) else {
-                throw InputError(description: "\(path):\(n + 2): unparseable number in '\(line)'")
-            }
-            if rows[f[cModel]] == nil { order.append(f[cModel]); rows[f[cModel]] = [] }
-            rows[f[cModel]]!.append(Row(index: idx, label: f[cLevel], accuracy: acc, tokens: tok, price: price))
-        }
-        guard let first = order.first else {
-            throw InputError(description: "\(path): no rows for dataset '\(dataset)', method '\(method)'")
-        }
-        let labels = rows[first]!.sorted { $0.index < $1.index }.map(\.label)
-        var providers: [Provider] = []
-        for model in order {
-            let r = rows[model]!.sorted { $0.index < $1.index }
-            guard r.map(\.label) == labels, r.map(\.index) == Array(0..<labels.count) else {
-                throw InputError(description: "\(path): model \(model) has levels \(r.map(\.label)), expected \(labels)")
-            }
-            providers.append(Provider(name: model, accuracy: r.map(\.accuracy),
-                                      pricing: .tokens(perQuery: r.map(\.tokens), pricePerMillionTokens: r[0].price)))
-        }
-        return Market(name: "\(dataset) \(method)", levels: labels, providers: providers, settings: settings)
+        market.settings = settings
+        for i in market.providers.indices { market.providers[i].margin = nil }
+        return market
     }
 
     /// Case (a): the GSM8K best-of-n market at beta = 1000.

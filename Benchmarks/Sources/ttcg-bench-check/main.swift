@@ -59,7 +59,7 @@ func main() throws {
     }
 
     // Market (a): the GSM8K best-of-n market at beta = 1000.
-    let path = try BenchMarkets.figuresPath()
+    let path = BenchMarkets.paperMarketSource
     let game = try BenchMarkets.gsm8kGame().with(rationality: .bounded(beta: beta))
     print("# market (a): \(game.marketName), \(game.providerCount)x\(game.levelCount), beta=\(formatNumber(beta)), from \(path)")
     if !game.warnings.isEmpty { print("# warnings: \(game.warnings.map(\.description))") }

@@ -1,13 +1,15 @@
 // Benchmarks of the sweep engine, measured with real sockets, real processes and real
 // HDF5 files (docs/architecture.md): each case runs several times and reports the median.
 //
-//   ttcg-engine-bench --ttcg PATH/TO/ttcg [--repeats N] [--case dispatch|scaling|hdf5|paper]
+//   ttcg-engine-bench --ttcg PATH/TO/ttcg [--repeats N] [--case dispatch|scaling|hdf5|journal|paper]
 //
 // Cases and their targets (issue 4):
 //   dispatch  empty work items through one coordinator (2 workers), tcp   >= 20,000 items/s
 //   scaling   games/s of 2 worker processes over 1 (1 thread each,          >= 1.8x
 //             Benchmarks/scaling.yaml)
 //   hdf5      result rows (grid points, every column) written per second    >= 1,000,000 rows/s
+//   journal   records/s and MB/s appended to the journal under each flush     (reported)
+//             policy, read back, and CRC-32C GB/s (docs/journal.md)
 //   paper     `ttcg run jobs/paper.yaml` wall time on this machine          < 60 s
 // Prints `name=value` lines that Benchmarks/run.sh turns into the summary table.
 
@@ -123,6 +125,53 @@ func hdf5Rate(points: Int, block: Int, dir: URL) throws -> Double {
     return Double(p.pointCount) / (now() - t0)
 }
 
+/// Journal append rates for 256-point results of a 4-provider market, under each flush
+/// policy (`count` records each; the file is removed after), then the read-back rate of the
+/// unsynced file, and CRC-32C over 64 MiB: (name, records/s, MB/s) rows.
+func journalRates(dir: URL) throws -> [(String, Double, Double)] {
+    let (p, _) = try plan("""
+        markets: [{market: gsm8k/best-of-n, models: [Qwen2.5-7B, Qwen2.5-3B, Llama-3-8B, Qwen2-7B]}]
+        axes: {beta: {logspace: [0, 6, 256]}, seed: {range: [0, 16]}}
+        outputs: {chunk: 256}
+        """)
+    let blocks = p.items.prefix(16).map { p.evaluate($0, threads: 0) }
+    var rows: [(String, Double, Double)] = []
+    for (name, policy, count) in [("never", JournalSync.never, 1000), ("standard", JournalSync.standard, 1000),
+                                  ("every_record", JournalSync.everyRecord, 200)] {
+        let path = dir.appendingPathComponent("rate-\(UUID().uuidString).journal").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let header = JournalHeader(specText: p.spec.text, specHash: p.spec.hash, profileHashes: ["bench"],
+                                   ttcgVersion: "bench", itemCount: count)
+        let w = try JournalWriter.create(path: path, header: header, sync: policy)
+        let start = w.size
+        let t0 = now()
+        for i in 0..<count { try w.append(.result(item: i, block: blocks[i % blocks.count])) }
+        try w.close()
+        let seconds = now() - t0
+        let megabytes = Double(w.size - start) / 1e6
+        rows.append((name, Double(count) / seconds, megabytes / seconds))
+        if policy == .never {
+            var seen = 0
+            let t1 = now()
+            _ = try Journal.read(path: path) { _ in seen += 1 }
+            let readSeconds = now() - t1
+            guard seen == count else { throw BenchError("journal read back \(seen) of \(count) records") }
+            rows.append(("read_back", Double(count) / readSeconds, megabytes / readSeconds))
+        }
+    }
+    let data = [UInt8](repeating: 0x5A, count: 64 << 20)
+    let t2 = now()
+    let crc = CRC32C.checksum(data)
+    // The checksum rides in the records column (so it is computed, not optimized away).
+    rows.append(("crc32c", Double(crc), Double(data.count) / 1e6 / (now() - t2)))
+    return rows
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
 let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("ttcg-engine-bench-\(getpid())")
 try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: tmp) }
@@ -139,6 +188,27 @@ if only == nil || only == "hdf5" {
     for block in [1_000, 10_000] {
         let rates = try (0..<repeats).map { _ in try hdf5Rate(points: 200_000, block: block, dir: tmp) }
         print("hdf5_rows_per_second_block_\(block)=\(Int(median(rates)))")
+    }
+}
+
+if only == nil || only == "journal" {
+    // Medians over the repeats, per policy.
+    var byName: [String: [(Double, Double)]] = [:]
+    var order: [String] = []
+    for _ in 0..<repeats {
+        for (name, records, mb) in try journalRates(dir: tmp) {
+            if byName[name] == nil { order.append(name) }
+            byName[name, default: []].append((records, mb))
+        }
+    }
+    for name in order {
+        let runs = byName[name]!
+        if name == "crc32c" {
+            print("journal_crc32c_gigabytes_per_second=\(String(format: "%.2f", median(runs.map(\.1)) / 1e3))")
+        } else {
+            print("journal_\(name)_records_per_second=\(Int(median(runs.map(\.0))))")
+            print("journal_\(name)_megabytes_per_second=\(Int(median(runs.map(\.1))))")
+        }
     }
 }
 
