@@ -90,9 +90,9 @@ $(VENV_READY): $(NOTEBOOKS_REQ)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r $(NOTEBOOKS_REQ)
 	touch $@
 
-## bench: benchmark suite
-bench:
-	bash Benchmarks/run.sh
+## bench: benchmark suite (the NumPy baseline runs in .venv)
+bench: venv
+	TTCG_PYTHON=$(abspath $(PYTHON)) bash Benchmarks/run.sh
 
 ## deps: install the system libraries if pkg-config cannot find them (quiet when present)
 deps:

@@ -7,7 +7,8 @@
 #   bash Benchmarks/run.sh --filter 'max welfare.*'   # only matching benchmarks (regex)
 #   bash Benchmarks/run.sh --no-numpy      # skip the ~13 s NumPy baseline and the cross-check
 #
-# Exits 1 if a case misses its target or Swift and NumPy disagree.
+# Exits 1 if a case misses its target or Swift and NumPy disagree. The NumPy baseline runs with
+# $TTCG_PYTHON (make bench sets it to .venv's Python, which has numpy), else python3.
 # Everything is built in Benchmarks/.build (never in the root package's .build).
 # Raw outputs are kept in Benchmarks/.build/bench-results/.
 set -euo pipefail
@@ -54,7 +55,7 @@ swift build -c release --product ttcg-engine-bench 2>&1 | grep -vE '^\[[0-9]+/[0
 
 if [ "$numpy" = 1 ]; then
     echo "== NumPy baseline (every profile of market (a))"
-    python3 numpy_baseline.py --ttcg "$ttcg_bin" | tee "$results/numpy.txt"
+    "${TTCG_PYTHON:-python3}" numpy_baseline.py --ttcg "$ttcg_bin" | tee "$results/numpy.txt"
 fi
 echo "== load after: $(uptime)"
 
