@@ -54,6 +54,11 @@ public struct HDF5Error: Error, CustomStringConvertible, Sendable, Equatable {
         self.detail = detail
     }
 
+    /// The same error, saying `action` (for callers that name the action only on failure).
+    func saying(_ action: String) -> HDF5Error {
+        HDF5Error(kind: kind, file: file, object: object, action: action, detail: detail)
+    }
+
     public var description: String {
         var parts = [file]
         if let object { parts.append(object) }
