@@ -1,7 +1,7 @@
 // Benchmarks of the sweep engine, measured with real sockets, real processes and real
 // HDF5 files (docs/architecture.md): each case runs several times and reports the median.
 //
-//   ttcg-engine-bench --ttcg PATH/TO/ttcg [--repeats N] [--case dispatch|scaling|hdf5|journal|paper]
+//   ttcg-engine-bench --ttcg PATH/TO/ttcg [--repeats N] [--case dispatch|scaling|hdf5|journal|datapath|paper]
 //
 // Cases and their targets (issue 4):
 //   dispatch  empty work items through one coordinator (2 workers), tcp   >= 20,000 items/s
@@ -10,6 +10,9 @@
 //   hdf5      result rows (grid points, every column) written per second    >= 1,000,000 rows/s
 //   journal   records/s and MB/s appended to the journal under each flush     (reported)
 //             policy, read back, and CRC-32C GB/s (docs/journal.md)
+//   datapath  `ttcg coordinator` as its own process with 2 workers: its      (issue 12)
+//             peak RSS at 1e5, 1e6 and 1e7 games of a cheap market, and its
+//             CPU per game on a 324,000-game grid and the paper grid
 //   paper     `ttcg run jobs/paper.yaml` wall time on this machine          < 60 s
 // Prints `name=value` lines that Benchmarks/run.sh turns into the summary table.
 
@@ -167,6 +170,67 @@ func journalRates(dir: URL) throws -> [(String, Double, Double)] {
     return rows
 }
 
+/// What a `ttcg coordinator` process cost: its peak resident memory and CPU time.
+struct CoordinatorCost {
+    var peakRSSBytes: Int
+    var cpuSeconds: Double
+    var wallSeconds: Double
+}
+
+/// A loopback port below the kernel's ephemeral range, free now.
+func benchPort() -> Int {
+    while true {
+        let port = Int.random(in: 10_000..<32_000)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+        close(fd)
+        if ok { return port }
+    }
+}
+
+/// Runs `ttcg coordinator SPEC` and two `ttcg worker --threads 1` processes; returns the
+/// coordinator's cost from wait4. Its `ru_maxrss` is the larger of the coordinator's own
+/// peak and this small process's resident size at spawn (posix_spawn shares it until exec),
+/// a bound that only matters below about 20 MB.
+func coordinatorCost(spec: String, dir: URL, ttcgPath: String) throws -> CoordinatorCost {
+    let out = dir.appendingPathComponent("datapath-\(UUID().uuidString).h5").path
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    let endpoint = "tcp://127.0.0.1:\(benchPort())"
+    func spawn(_ arguments: [String]) -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([ttcgPath] + arguments).map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, ttcgPath, &actions, nil, argv, environ)
+        precondition(rc == 0, "posix_spawn \(ttcgPath): \(String(cString: strerror(rc)))")
+        return pid
+    }
+    let t0 = now()
+    let coordinator = spawn(["coordinator", spec, "--out", out, "--bind", endpoint, "--linger", "0.2", "--force"])
+    let workers = (0..<2).map { _ in spawn(["worker", "--connect", endpoint, "--threads", "1"]) }
+    var status: Int32 = 0
+    var usage = rusage()
+    while wait4(coordinator, &status, 0, &usage) < 0 && errno == EINTR {}
+    let wall = now() - t0
+    for w in workers { var s: Int32 = 0; while waitpid(w, &s, 0) < 0 && errno == EINTR {} }
+    guard status == 0 else { throw BenchError("ttcg coordinator \(spec) failed (wait status \(status))") }
+    let cpu = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    return CoordinatorCost(peakRSSBytes: usage.ru_maxrss * 1024, cpuSeconds: cpu, wallSeconds: wall)
+}
+
 struct BenchError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
@@ -209,6 +273,44 @@ if only == nil || only == "journal" {
             print("journal_\(name)_records_per_second=\(Int(median(runs.map(\.0))))")
             print("journal_\(name)_megabytes_per_second=\(Int(median(runs.map(\.1))))")
         }
+    }
+}
+
+if only == nil || only == "datapath" {
+    guard !ttcgPath.isEmpty else { print("datapath=skipped (no --ttcg)"); exit(1) }
+    // A cheap market without trajectories (one provider: every game is a few µs), so the
+    // coordinator's data path, not the games, is what grows: 1e5, 1e6 and 1e7 games.
+    for (label, betas, seeds) in [("1e5", 1_000, 100), ("1e6", 1_000, 1_000), ("1e7", 10_000, 1_000)] {
+        let spec = tmp.appendingPathComponent("datapath-\(label).yaml")
+        try """
+            name: datapath-\(label)
+            markets: [{market: gsm8k/chain-of-thought, models: [R1-D-Qwen-7B]}]
+            axes: {beta: {logspace: [0, 6, \(betas)]}, seed: {range: [0, \(seeds)]}}
+            outputs: {chunk: 4096, all_equilibria: false}
+            """.write(to: spec, atomically: true, encoding: .utf8)
+        let cost = try coordinatorCost(spec: spec.path, dir: tmp, ttcgPath: ttcgPath)
+        let games = Double(betas * seeds)
+        print("datapath_peak_rss_mb_\(label)=\(String(format: "%.1f", Double(cost.peakRSSBytes) / 1e6))")
+        print("datapath_cpu_us_per_game_\(label)=\(String(format: "%.2f", cost.cpuSeconds / games * 1e6))")
+        print("datapath_wall_seconds_\(label)=\(String(format: "%.1f", cost.wallSeconds))")
+    }
+    // CPU per game on the nine catalog markets: 200 beta x 3 margins x 3 alpha x 20 seeds.
+    let grid = tmp.appendingPathComponent("datapath-324k.yaml")
+    try """
+        name: datapath-324k
+        markets: [gsm8k/majority, gsm8k/best-of-n, gsm8k/chain-of-thought, gpqa/majority, gpqa/best-of-n,
+                  gpqa/chain-of-thought, aime/majority, aime/best-of-n, aime/chain-of-thought]
+        axes:
+          beta: [{logspace: [0, 6, 200]}]
+          margin: [0.1, 0.25, 0.5]
+          alpha: {per_dataset: {gsm8k: 0.008, gpqa: 0.02, aime: 0.05}, multipliers: [0.5, 1, 2]}
+          seed: {range: [0, 20]}
+        outputs: {chunk: 256}
+        """.write(to: grid, atomically: true, encoding: .utf8)
+    for (label, spec, games) in [("324k", grid.path, 324_000.0), ("paper", root.appendingPathComponent("jobs/paper.yaml").path, 42_120.0)] {
+        let costs = try (0..<3).map { _ in try coordinatorCost(spec: spec, dir: tmp, ttcgPath: ttcgPath) }
+        print("datapath_cpu_us_per_game_\(label)=\(String(format: "%.2f", median(costs.map(\.cpuSeconds)) / games * 1e6))")
+        print("datapath_peak_rss_mb_\(label)=\(String(format: "%.1f", median(costs.map { Double($0.peakRSSBytes) }) / 1e6))")
     }
 }
 
