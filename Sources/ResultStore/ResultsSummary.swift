@@ -41,22 +41,55 @@ extension ResultsReader {
             return values.indices.min { abs(values[$0] - target) < abs(values[$1] - target) } ?? 0
         }
         let marginIndex = closest(1, defaults?.margin), alphaIndex = closest(2, defaults?.alpha)
-        let status = try bytes("status", market: m)
-        let converged = try bytes("converged", market: m)
-        let poa = try doubles("poa", market: m)
-        var strides = [Int](repeating: 1, count: shape.count)
-        for k in stride(from: shape.count - 2, through: 0, by: -1) { strides[k] = strides[k + 1] * shape[k + 1] }
-        /// Mean over the seed axis of `column` at beta index `b` (other axes at the summary setting / 0).
-        func seedMean(_ column: [Double], beta b: Int) -> Double {
-            var sum = 0.0, n = 0
-            for s in 0..<shape[5] {
-                let flat = b * strides[0] + marginIndex * strides[1] + alphaIndex * strides[2] + s * strides[5]
-                let x = column[flat]
-                if x.isFinite && status[flat] == 1 { sum += x; n += 1 }
-            }
-            return n > 0 ? sum / Double(n) : .nan
+        // Memory bounded whatever the grid: the counts read the status columns a slice of
+        // beta rows at a time, and the means read only the slab they average over (every
+        // beta and seed at the summary's margin and alpha, other axes at their first value).
+        let pointsPerBeta = shape.dropFirst().reduce(1, *)
+        let rowsPerSlice = max(1, (1 << 20) / max(1, pointsPerBeta))
+        var done = 0, failed = 0, convergedCount = 0
+        var row = 0
+        while row < shape[0] {
+            let rows = min(rowsPerSlice, shape[0] - row)
+            let start = [row] + [Int](repeating: 0, count: shape.count - 1)
+            let count = [rows] + Array(shape.dropFirst())
+            let status = try g.openDataset("status").read(as: UInt8.self, start: start, count: count)
+            let converged = try g.openDataset("converged").read(as: UInt8.self, start: start, count: count)
+            for x in status { if x == 1 { done += 1 } else if x == 2 { failed += 1 } }
+            for x in converged where x == 1 { convergedCount += 1 }
+            row += rows
         }
-        let perBeta = (0..<shape[0]).map { seedMean(poa, beta: $0) }
+        let seedAxis = 5
+        let seeds = shape[seedAxis]
+        /// The seed means of `column` at the beta indices `betas` (other axes at the summary's
+        /// margin and alpha, the rest at their first value), read a slice of betas at a time.
+        func seedMeans(_ column: String, betas: Range<Int>) throws -> [Double] {
+            var means: [Double] = []
+            means.reserveCapacity(betas.count)
+            let betasPerSlice = max(1, (1 << 20) / max(1, seeds))
+            var b0 = betas.lowerBound
+            while b0 < betas.upperBound {
+                let n = min(betasPerSlice, betas.upperBound - b0)
+                var start = [Int](repeating: 0, count: shape.count), count = [Int](repeating: 1, count: shape.count)
+                start[0] = b0
+                start[1] = marginIndex
+                start[2] = alphaIndex
+                count[0] = n
+                count[seedAxis] = seeds
+                let status = try g.openDataset("status").read(as: UInt8.self, start: start, count: count)
+                let values = try g.openDataset(column).read(as: Double.self, start: start, count: count)
+                for b in 0..<n {
+                    var sum = 0.0, k = 0
+                    for flat in (b * seeds)..<((b + 1) * seeds) where values[flat].isFinite && status[flat] == 1 {
+                        sum += values[flat]
+                        k += 1
+                    }
+                    means.append(k > 0 ? sum / Double(k) : .nan)
+                }
+                b0 += n
+            }
+            return means
+        }
+        let perBeta = try seedMeans("poa", betas: 0..<shape[0])
         let finite = perBeta.enumerated().filter { $0.element.isFinite }
         let sorted = finite.map(\.element).sorted()
         let median = sorted.isEmpty ? Double.nan : (sorted.count % 2 == 1 ? sorted[sorted.count / 2]
@@ -64,11 +97,10 @@ extension ResultsReader {
         let maxEntry = finite.max { $0.element < $1.element }
         let betaValues = sm.axes[0].values ?? []
         let tableIndex = betaValues.indices.min { abs(log10(betaValues[$0]) - 3) < abs(log10(betaValues[$1]) - 3) } ?? 0
-        func mean(_ column: String) throws -> Double { seedMean(try doubles(column, market: m), beta: tableIndex) }
+        func mean(_ column: String) throws -> Double { try seedMeans(column, betas: tableIndex..<(tableIndex + 1))[0] }
         return MarketSummary(
             market: sm.name, points: sm.pointCount,
-            done: status.filter { $0 == 1 }.count, failed: status.filter { $0 == 2 }.count,
-            converged: converged.filter { $0 == 1 }.count,
+            done: done, failed: failed, converged: convergedCount,
             poaMin: sorted.first ?? .nan, poaMedian: median, poaMax: sorted.last ?? .nan,
             poaMaxBeta: maxEntry.map { shortBeta(sm.axes[0], $0.offset) } ?? "-",
             tableBeta: shortBeta(sm.axes[0], tableIndex),
