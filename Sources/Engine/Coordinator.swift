@@ -36,6 +36,9 @@ public struct CoordinatorOptions: Sendable {
     /// After the last item: how long to keep answering status clients and telling late
     /// workers the sweep is done.
     public var lingerSeconds: Double = 0.2
+    /// Asked during the linger; true ends it early. `ttcg run` says so once its own worker
+    /// processes have all exited and no status socket is open: nobody is left to answer.
+    public var lingerEnds: (@Sendable () -> Bool)? = nil
     /// Workers admitted at once; a HELLO beyond this is refused ("too many workers").
     public var maxWorkers: Int = 1024
     /// CURVE: the coordinator's key and the clients it admits. Nil: plaintext, which is
@@ -266,7 +269,7 @@ public final class Coordinator {
         for w in workers.values { send(.done, to: w.peer) }
         // Tell late workers the sweep is over, and answer status clients, for a moment.
         let until = monotonicSeconds() + options.lingerSeconds
-        while monotonicSeconds() < until {
+        while monotonicSeconds() < until && options.lingerEnds?() != true {
             var items = [PollItem(socket)]
             if let statusSocket { items.append(PollItem(statusSocket)) }
             let events = try Wire.ZMQSocket.poll(items, timeout: .milliseconds(20))

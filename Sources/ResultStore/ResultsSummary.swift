@@ -45,7 +45,7 @@ extension ResultsReader {
         // beta rows at a time, and the means read only the slab they average over (every
         // beta and seed at the summary's margin and alpha, other axes at their first value).
         let pointsPerBeta = shape.dropFirst().reduce(1, *)
-        let rowsPerSlice = max(1, (1 << 20) / max(1, pointsPerBeta))
+        let rowsPerSlice = max(1, (1 << 16) / max(1, pointsPerBeta))
         var done = 0, failed = 0, convergedCount = 0
         var row = 0
         while row < shape[0] {
@@ -65,7 +65,7 @@ extension ResultsReader {
         func seedMeans(_ column: String, betas: Range<Int>) throws -> [Double] {
             var means: [Double] = []
             means.reserveCapacity(betas.count)
-            let betasPerSlice = max(1, (1 << 20) / max(1, seeds))
+            let betasPerSlice = max(1, (1 << 16) / max(1, seeds))
             var b0 = betas.lowerBound
             while b0 < betas.upperBound {
                 let n = min(betasPerSlice, betas.upperBound - b0)

@@ -217,6 +217,10 @@ public struct Run: ParsableCommand {
         options.insecure = insecure
         options.heartbeatMilliseconds = 500
         options.timeoutMilliseconds = 10_000
+        // The linger tells late workers the sweep is over and answers status clients; with
+        // no status socket it ends as soon as this run's own workers have exited.
+        let poolBox = WorkerPool.Box()
+        if statusBind == nil { options.lingerEnds = { poolBox.pool?.allExited ?? false } }
         let coordinator: Coordinator
         do {
             coordinator = try Coordinator(plan: plan, sink: session, options: options, marketsJSON: json, alreadyDone: session.doneItems)
@@ -229,6 +233,7 @@ public struct Run: ParsableCommand {
         let perWorker = threads ?? max(1, cores / workers)
         let pool = WorkerPool(endpoint: coordinator.endpoint, count: workers, threads: perWorker)
         try pool.start()
+        poolBox.pool = pool
         let progress = ProgressPrinter()
         let started = Date()
         let final: SweepStatus
@@ -312,6 +317,15 @@ final class WorkerPool: @unchecked Sendable {
             if let q = try? spawn() { processes[i] = q }
         }
     }
+
+    /// Where the coordinator's options find the pool, which is made after the coordinator.
+    final class Box: @unchecked Sendable {
+        // @unchecked: set once on the main thread before the coordinator runs, read after.
+        var pool: WorkerPool?
+    }
+
+    /// True once every worker process has exited.
+    var allExited: Bool { !processes.contains(where: \.isRunning) }
 
     func waitOrStop() {
         let deadline = Date().addingTimeInterval(5)
