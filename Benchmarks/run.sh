@@ -173,6 +173,34 @@ for label, key, target, unit in [
     else:
         verdict, failed = "FAIL", True
     rows.append((label, shown, "-", "-", "-", "5", f">= {target:,} {unit}" if target else "-", verdict))
+# The coordinator's data path (issue 12): (label, key, target, "max" or "min", unit)
+datapath = [
+    ("coordinator peak RSS, 1e5 games (1 provider, no trajectories)", "datapath_peak_rss_mb_1e5", None, "max", "MB"),
+    ("coordinator peak RSS, 1e6 games", "datapath_peak_rss_mb_1e6", None, "max", "MB"),
+    ("coordinator peak RSS, 1e7 games", "datapath_peak_rss_mb_1e7", 150, "max", "MB"),
+    ("coordinator CPU per game, 1e7 games", "datapath_cpu_us_per_game_1e7", None, "max", "µs"),
+    ("coordinator CPU per game, 324,000 games (9 markets)", "datapath_cpu_us_per_game_324k", 2.0, "max", "µs"),
+    ("coordinator CPU per game, paper grid (42,120 games)", "datapath_cpu_us_per_game_paper", None, "max", "µs"),
+    ("ttcg run, one-game spec (fixed overhead)", "overhead_one_game_seconds", 0.15, "max", "s"),
+]
+for label, key, target, sense, unit in datapath:
+    if key not in engine:
+        rows.append((label, "-", "-", "-", "-", "-", f"<= {target} {unit}" if target else "-", "not run"))
+        continue
+    v = float(engine[key])
+    if target is None:
+        verdict = "info"
+    elif v <= target:
+        verdict = f"PASS ({target / v:.1f}x margin)"
+    else:
+        verdict, failed = "FAIL", True
+    rows.append((label, f"{v:,.2f} {unit}", "-", "-", "-", "1" if "rss" in key or "1e7" in key else "3", f"<= {target} {unit}" if target else "-", verdict))
+if "datapath_peak_rss_mb_1e5" in engine and "datapath_peak_rss_mb_1e7" in engine:
+    ratio = float(engine["datapath_peak_rss_mb_1e7"]) / float(engine["datapath_peak_rss_mb_1e5"])
+    ok = ratio <= 1.2
+    failed |= not ok
+    rows.append(("coordinator peak RSS, 1e7 over 1e5 games", f"{ratio:.2f}x", "-", "-", "-", "1", "<= 1.2x",
+                 f"PASS" if ok else "FAIL"))
 if "journal_crc32c_gigabytes_per_second" in engine:
     rows.append(("journal: CRC-32C over 64 MiB", f"{float(engine['journal_crc32c_gigabytes_per_second']):.2f} GB/s",
                  "-", "-", "-", "5", "-", "info"))

@@ -520,6 +520,8 @@ public final class JournalWriter {
 
     private var fd: Int32
     private var unsynced = false
+    /// The rename that created the journal is not yet known to be durable.
+    private var directoryUnsynced = false
     private var lastSync: Double
     private var failure: JournalError?
     private var payload = WireWriter(capacity: 1 << 16)
@@ -539,7 +541,8 @@ public final class JournalWriter {
     }
 
     /// Creates the journal of a new sweep: header written and flushed to a temporary file,
-    /// renamed into place, directory flushed. So a journal either exists with its whole
+    /// renamed into place (the directory is flushed with the first records, before any is
+    /// durable). So a journal either exists with its whole
     /// header or does not exist. Refuses an existing journal unless `replacing` (a fresh
     /// run over old results); never replaces one another process is writing.
     public static func create(path: String, header: JournalHeader, sync: JournalSync = .standard,
@@ -577,8 +580,12 @@ public final class JournalWriter {
         if let e = flush(fd) { throw .system(path, "cannot flush the journal header", e, advice(e)) }
         guard rename(temporary, path) == 0 else { throw .system(path, "cannot rename \(temporary) into place", errno) }
         failed = false
-        syncDirectory(of: path)
-        return JournalWriter(path: path, header: header, sync: sync, fd: fd, size: UInt64(bytes.count))
+        // The directory is flushed with the first records, not here: a power cut before
+        // then loses no item, and a flush of the directory costs tens of milliseconds, most
+        // of a small sweep's start-up.
+        let writer = JournalWriter(path: path, header: header, sync: sync, fd: fd, size: UInt64(bytes.count))
+        writer.directoryUnsynced = true
+        return writer
     }
 
     /// Opens the journal `recovery` came from for appending, after cutting its torn tail
@@ -671,6 +678,10 @@ public final class JournalWriter {
         if let e = Self.flush(fd) {
             // After a failed fsync the kernel may have dropped the dirty pages: never retry it.
             return try fail(.system(path, "cannot flush the journal", e, Self.advice(e)))
+        }
+        if directoryUnsynced {
+            Self.syncDirectory(of: path)   // the records are durable only if the name is
+            directoryUnsynced = false
         }
         unsynced = false
         lastSync = monotonicSeconds()

@@ -1,7 +1,7 @@
 // Benchmarks of the sweep engine, measured with real sockets, real processes and real
 // HDF5 files (docs/architecture.md): each case runs several times and reports the median.
 //
-//   ttcg-engine-bench --ttcg PATH/TO/ttcg [--repeats N] [--case dispatch|scaling|hdf5|journal|datapath|paper]
+//   ttcg-engine-bench --ttcg PATH/TO/ttcg [--repeats N] [--case dispatch|scaling|hdf5|journal|datapath|overhead|paper]
 //
 // Cases and their targets (issue 4):
 //   dispatch  empty work items through one coordinator (2 workers), tcp   >= 20,000 items/s
@@ -13,6 +13,7 @@
 //   datapath  `ttcg coordinator` as its own process with 2 workers: its      (issue 12)
 //             peak RSS at 1e5, 1e6 and 1e7 games of a cheap market, and its
 //             CPU per game on a 324,000-game grid and the paper grid
+//   overhead  `ttcg run` of a one-game spec, median of 11                   <= 0.15 s
 //   paper     `ttcg run jobs/paper.yaml` wall time on this machine          < 60 s
 // Prints `name=value` lines that Benchmarks/run.sh turns into the summary table.
 
@@ -312,6 +313,35 @@ if only == nil || only == "datapath" {
         print("datapath_cpu_us_per_game_\(label)=\(String(format: "%.2f", median(costs.map(\.cpuSeconds)) / games * 1e6))")
         print("datapath_peak_rss_mb_\(label)=\(String(format: "%.1f", median(costs.map { Double($0.peakRSSBytes) }) / 1e6))")
     }
+}
+
+if only == nil || only == "overhead" {
+    guard !ttcgPath.isEmpty else { print("overhead=skipped (no --ttcg)"); exit(1) }
+    // The fixed cost of `ttcg run`: one game, so everything measured is start-up, files,
+    // the worker process and the end.
+    let spec = tmp.appendingPathComponent("one-game.yaml")
+    try "name: one-game\nmarkets: [gsm8k/chain-of-thought]\naxes: {beta: [1000]}\n".write(to: spec, atomically: true, encoding: .utf8)
+    let out = tmp.appendingPathComponent("one-game.h5").path
+    // posix_spawn and waitpid, as a shell runs it (Foundation's Process adds about 30 ms).
+    func spawnAndWait(_ arguments: [String]) throws -> Double {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([ttcgPath] + arguments).map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        let t0 = now()
+        guard posix_spawn(&pid, ttcgPath, &actions, nil, argv, environ) == 0 else { throw BenchError("cannot start \(ttcgPath)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let seconds = now() - t0
+        guard status == 0 else { throw BenchError("ttcg \(arguments) failed (wait status \(status))") }
+        return seconds
+    }
+    let times = try (0..<11).map { _ in try spawnAndWait(["run", spec.path, "--out", out, "--force"]) }
+    print("overhead_one_game_seconds=\(String(format: "%.3f", median(times)))")
 }
 
 if only == nil || only == "scaling" {
