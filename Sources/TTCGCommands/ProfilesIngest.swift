@@ -125,7 +125,7 @@ struct ProfilesIngest: ParsableCommand {
             let mb = Double(result.files.reduce(0) { $0 + $1.bytes }) / 1e6
             var line = String(format: "stats: read %.1f MB from %d file%@ in %.2f s (%.0f MB/s)",
                               mb, result.files.count, result.files.count == 1 ? "" : "s", seconds, mb / max(seconds, 1e-9))
-            if let peak = Self.peakResidentBytes() { line += String(format: ", peak RSS %.1f MB", Double(peak) / 1e6) }
+            if let peak = peakResidentBytes() { line += String(format: ", peak RSS %.1f MB", Double(peak) / 1e6) }
             Self.stderr(line)
         }
         let models = Set(result.points.map(\.model)).count
@@ -137,18 +137,6 @@ struct ProfilesIngest: ParsableCommand {
         case .option: return .badInput("ttcg: \(error.description)")
         case .path: return .badInput(error.description)
         }
-    }
-
-    /// This process's peak resident memory: VmHWM of /proc/self/status (Linux), which counts
-    /// this program only. (getrusage and wait4 may also count the memory of the process that
-    /// spawned it, which the kernel carries over at exec.)
-    static func peakResidentBytes() -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let kb = line.dropFirst("VmHWM:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Int($0) }
-            return kb.map { $0 * 1024 }
-        }
-        return nil
     }
 
     static func stderr(_ line: String) {

@@ -386,6 +386,9 @@ public struct CoordinatorCommand: ParsableCommand {
     @Flag(help: "Allow plaintext traffic on an endpoint reachable from other machines (no CURVE keys).")
     var insecure = false
 
+    @Option(help: "At the end, write this process's peak memory and CPU time here (JSON: peak_rss_bytes, cpu_user_seconds, cpu_system_seconds).")
+    var stats: String?
+
     public init() {}
 
     public func validate() throws {
@@ -422,6 +425,7 @@ public struct CoordinatorCommand: ParsableCommand {
         _ = signals
         try conclude(coordinator, session, final, out: out, command: "ttcg coordinator")
         try printSummary(out)
+        if let stats { try writeProcessStats(to: stats) }
         if final.pointsFailed > 0 {
             throw CommandError.failure("ttcg coordinator: \(final.pointsFailed) of \(final.pointsTotal) games failed; see the errors groups of \(out)")
         }

@@ -167,11 +167,19 @@ final class SweepEndToEndTests: XCTestCase {
         // The same through separate processes: a coordinator and two workers over tcp.
         let port = freePort()
         let out = dir.appendingPathComponent("cluster.h5").path
-        let coordinator = try Background(["coordinator", e2e, "--out", out, "--bind", "tcp://127.0.0.1:\(port)", "--linger", "0.2"])
+        let stats = dir.appendingPathComponent("coordinator-stats.json").path
+        let coordinator = try Background(["coordinator", e2e, "--out", out, "--bind", "tcp://127.0.0.1:\(port)", "--linger", "0.2",
+                                          "--stats", stats])
         let workers = try (0..<2).map { _ in try Background(["worker", "--connect", "tcp://127.0.0.1:\(port)", "--threads", "1"]) }
         XCTAssertEqual(coordinator.wait(), 0, coordinator.stderr)
         for w in workers { XCTAssertEqual(w.wait(), 0, w.stderr) }
         try assertSameResults(reference, out)
+        // --stats: the coordinator's own cost, as JSON (values depend on the machine: only
+        // their presence and sign are checked).
+        let cost = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: stats))) as? [String: Any])
+        XCTAssertEqual(Set(cost.keys), ["peak_rss_bytes", "cpu_user_seconds", "cpu_system_seconds"])
+        XCTAssertGreaterThan((cost["peak_rss_bytes"] as? NSNumber)?.intValue ?? 0, 0)
+        XCTAssertGreaterThanOrEqual((cost["cpu_user_seconds"] as? NSNumber)?.doubleValue ?? -1, 0)
     }
 
     func testKilledWorkerIsReplacedAndALateWorkerJoins() throws {

@@ -197,10 +197,9 @@ func benchPort() -> Int {
     }
 }
 
-/// Runs `ttcg coordinator SPEC` and two `ttcg worker --threads 1` processes; returns the
-/// coordinator's cost from wait4. Its `ru_maxrss` is the larger of the coordinator's own
-/// peak and this small process's resident size at spawn (posix_spawn shares it until exec),
-/// a bound that only matters below about 20 MB.
+/// Runs `ttcg coordinator SPEC --stats FILE` and two `ttcg worker --threads 1` processes;
+/// returns the cost the coordinator reports of itself (its VmHWM and getrusage). Not
+/// wait4's: its `ru_maxrss` carries over this process's peak, shared until exec.
 func coordinatorCost(spec: String, dir: URL, ttcgPath: String) throws -> CoordinatorCost {
     let out = dir.appendingPathComponent("datapath-\(UUID().uuidString).h5").path
     defer { try? FileManager.default.removeItem(atPath: out) }
@@ -219,17 +218,23 @@ func coordinatorCost(spec: String, dir: URL, ttcgPath: String) throws -> Coordin
         return pid
     }
     let t0 = now()
-    let coordinator = spawn(["coordinator", spec, "--out", out, "--bind", endpoint, "--linger", "0.2", "--force"])
+    let statsPath = out + ".stats.json"
+    defer { try? FileManager.default.removeItem(atPath: statsPath) }
+    let coordinator = spawn(["coordinator", spec, "--out", out, "--bind", endpoint, "--linger", "0.2", "--force", "--stats", statsPath])
     let workers = (0..<2).map { _ in spawn(["worker", "--connect", endpoint, "--threads", "1"]) }
     var status: Int32 = 0
-    var usage = rusage()
-    while wait4(coordinator, &status, 0, &usage) < 0 && errno == EINTR {}
+    while waitpid(coordinator, &status, 0) < 0 && errno == EINTR {}
     let wall = now() - t0
     for w in workers { var s: Int32 = 0; while waitpid(w, &s, 0) < 0 && errno == EINTR {} }
     guard status == 0 else { throw BenchError("ttcg coordinator \(spec) failed (wait status \(status))") }
-    let cpu = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
-        + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
-    return CoordinatorCost(peakRSSBytes: usage.ru_maxrss * 1024, cpuSeconds: cpu, wallSeconds: wall)
+    guard let data = FileManager.default.contents(atPath: statsPath),
+          let stats = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+          let peak = (stats["peak_rss_bytes"] as? NSNumber)?.intValue,
+          let user = (stats["cpu_user_seconds"] as? NSNumber)?.doubleValue,
+          let system = (stats["cpu_system_seconds"] as? NSNumber)?.doubleValue else {
+        throw BenchError("ttcg coordinator \(spec) wrote no --stats file")
+    }
+    return CoordinatorCost(peakRSSBytes: peak, cpuSeconds: user + system, wallSeconds: wall)
 }
 
 struct BenchError: Error, CustomStringConvertible {
