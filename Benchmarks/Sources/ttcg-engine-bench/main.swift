@@ -197,6 +197,21 @@ func benchPort() -> Int {
     }
 }
 
+/// Starts `ttcg ARGUMENTS` with posix_spawn, its output discarded; returns its pid.
+func spawnTTCG(_ ttcgPath: String, _ arguments: [String]) throws -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    let argv: [UnsafeMutablePointer<CChar>?] = ([ttcgPath] + arguments).map { strdup($0) } + [nil]
+    defer { for a in argv { free(a) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, ttcgPath, &actions, nil, argv, environ)
+    guard rc == 0 else { throw BenchError("cannot start \(ttcgPath): \(String(cString: strerror(rc)))") }
+    return pid
+}
+
 /// Runs `ttcg coordinator SPEC --stats FILE` and two `ttcg worker --threads 1` processes;
 /// returns the cost the coordinator reports of itself (its VmHWM and getrusage). Not
 /// wait4's: its `ru_maxrss` carries over this process's peak, shared until exec.
@@ -204,24 +219,11 @@ func coordinatorCost(spec: String, dir: URL, ttcgPath: String) throws -> Coordin
     let out = dir.appendingPathComponent("datapath-\(UUID().uuidString).h5").path
     defer { try? FileManager.default.removeItem(atPath: out) }
     let endpoint = "tcp://127.0.0.1:\(benchPort())"
-    func spawn(_ arguments: [String]) -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv: [UnsafeMutablePointer<CChar>?] = ([ttcgPath] + arguments).map { strdup($0) } + [nil]
-        defer { for a in argv { free(a) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, ttcgPath, &actions, nil, argv, environ)
-        precondition(rc == 0, "posix_spawn \(ttcgPath): \(String(cString: strerror(rc)))")
-        return pid
-    }
     let t0 = now()
     let statsPath = out + ".stats.json"
     defer { try? FileManager.default.removeItem(atPath: statsPath) }
-    let coordinator = spawn(["coordinator", spec, "--out", out, "--bind", endpoint, "--linger", "0.2", "--force", "--stats", statsPath])
-    let workers = (0..<2).map { _ in spawn(["worker", "--connect", endpoint, "--threads", "1"]) }
+    let coordinator = try spawnTTCG(ttcgPath, ["coordinator", spec, "--out", out, "--bind", endpoint, "--linger", "0.2", "--force", "--stats", statsPath])
+    let workers = try (0..<2).map { _ in try spawnTTCG(ttcgPath, ["worker", "--connect", endpoint, "--threads", "1"]) }
     var status: Int32 = 0
     while waitpid(coordinator, &status, 0) < 0 && errno == EINTR {}
     let wall = now() - t0
@@ -329,16 +331,8 @@ if only == nil || only == "overhead" {
     let out = tmp.appendingPathComponent("one-game.h5").path
     // posix_spawn and waitpid, as a shell runs it (Foundation's Process adds about 30 ms).
     func spawnAndWait(_ arguments: [String]) throws -> Double {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv: [UnsafeMutablePointer<CChar>?] = ([ttcgPath] + arguments).map { strdup($0) } + [nil]
-        defer { for a in argv { free(a) } }
-        var pid: pid_t = 0
         let t0 = now()
-        guard posix_spawn(&pid, ttcgPath, &actions, nil, argv, environ) == 0 else { throw BenchError("cannot start \(ttcgPath)") }
+        let pid = try spawnTTCG(ttcgPath, arguments)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let seconds = now() - t0
