@@ -114,9 +114,8 @@ public final class H5Dataset: H5Object {
         try values.withUnsafeBufferPointer { try write($0, start: start, count: count) }
     }
 
-    /// Writes a block from a buffer (no copy of the values is made).
+    /// Writes a block from a buffer (no copy); names the block only on failure (a hot path).
     public func write<T: H5Numeric>(_ buffer: UnsafeBufferPointer<T>, start: [Int], count: [Int]) throws {
-        // The coordinator's hot path: the block is named only if the write fails.
         do {
             let action = "cannot write a block"
             try operate(action) {
@@ -494,12 +493,8 @@ public final class H5Dataset: H5Object {
         }
     }
 
-    /// The block an error message names. Formatted directly (an array's `description` goes
-    /// through the runtime's dynamic casts); built eagerly before every write, it once cost
-    /// 40 % of the coordinator's CPU, so writes build it only on failure.
     private static func blockText(_ start: [Int], _ count: [Int]) -> String {
         if start.count == 1, count.count == 1 { return "rows \(start[0])..<\(start[0] + count[0])" }
-        func list(_ values: [Int]) -> String { "[" + values.map { String($0) }.joined(separator: ", ") + "]" }
-        return "block start \(list(start)) count \(list(count))"
+        return "block start \(start) count \(count)"
     }
 }
