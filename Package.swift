@@ -2,7 +2,8 @@
 // ttcg: a distributed parameter-sweep batch engine for test-time compute games.
 // Module arrows point one way (see docs/architecture.md):
 //   GameCore <- Profiles <- Sweep <- Engine <- TTCGCommands <- ttcg
-//   CZeroMQ <- Wire <- Engine ; CHDF5 <- ResultStore <- Engine (sockets and HDF5 stay at the edges).
+//   CZeroMQ <- Wire <- Engine ; CHDF5 <- ResultStore <- Engine (sockets and HDF5 stay at the edges);
+//   CCRC32C <- Engine (the journal's checksum in hardware).
 import PackageDescription
 
 let package = Package(
@@ -29,6 +30,8 @@ let package = Package(
                        providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial",
                        providers: [.apt(["libhdf5-dev"])]),
+        // CRC-32C with the CPU's instruction (the journal's checksum; Engine falls back to Swift).
+        .target(name: "CCRC32C"),
         // Sweep specs, the grid, work items, and playing the games of an item.
         .target(name: "Sweep", dependencies: ["GameCore", "Profiles", .product(name: "Yams", package: "Yams")]),
         // ZeroMQ sockets in Swift and the framing of ttcg's messages.
@@ -36,7 +39,7 @@ let package = Package(
         // HDF5 files in Swift: files, groups, attributes, chunked datasets, dimension scales.
         .target(name: "ResultStore", dependencies: ["CHDF5", "Sweep", "Profiles", "GameCore"]),
         // Coordinator, worker and the protocol between them.
-        .target(name: "Engine", dependencies: ["Sweep", "Wire", "ResultStore", "Profiles", "GameCore"]),
+        .target(name: "Engine", dependencies: ["Sweep", "Wire", "ResultStore", "Profiles", "GameCore", "CCRC32C"]),
         // The command line: argument parsing and report rendering, no model logic.
         .target(name: "TTCGCommands", dependencies: [
             "GameCore", "Profiles", "Sweep", "Engine", "ResultStore",

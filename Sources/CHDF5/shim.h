@@ -42,6 +42,13 @@ static inline H5F_libver_t ttcg_H5F_LIBVER_LATEST(void) { return H5F_LIBVER_LATE
 
 static inline hid_t ttcg_H5FD_SEC2(void) { return H5FD_SEC2; }
 
+// Object references and the native int, for writing dimension-scale attributes in one go.
+static inline hid_t ttcg_H5T_STD_REF_OBJ(void) { return H5T_STD_REF_OBJ; }
+static inline hid_t ttcg_H5T_NATIVE_INT(void) { return H5T_NATIVE_INT; }
+static inline herr_t ttcg_object_reference(hobj_ref_t *ref, hid_t loc, const char *name) {
+    return H5Rcreate(ref, loc, name, H5R_OBJECT, -1);
+}
+
 // An anonymous in-memory file (Linux memfd_create), or -1. ResultStore points a file's
 // descriptor at one to close a file whose disk is full without a failing H5Fclose
 // (which leaves libhdf5 1.10 in a state that crashes later).

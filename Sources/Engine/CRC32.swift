@@ -5,8 +5,10 @@
 // about 11 KB; a 256-point result record is tens of KB), and it is the checksum of iSCSI,
 // ext4 metadata, Btrfs and the LevelDB/RocksDB logs, so independent readers exist (Python
 // `crc32c`, Go `hash/crc32` with the Castagnoli table). Every burst up to 32 bits is
-// detected, so a single damaged byte always is. Software slicing-by-8, no dependency.
+// detected, so a single damaged byte always is. The CPU's crc32 instruction where there is
+// one (SSE 4.2, through the CCRC32C target), else software slicing-by-8.
 
+import CCRC32C
 import Foundation
 
 /// CRC-32C with the usual conventions (reflected polynomial 0x82F63B78, initial value and
@@ -32,6 +34,15 @@ public enum CRC32C {
     /// The CRC of `bytes`; pass a previous result as `crc` to continue over more bytes
     /// (`checksum(b, continuing: checksum(a)) == checksum(a + b)`).
     public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+        guard hardware, let base = bytes.baseAddress else { return software(bytes, continuing: crc) }
+        return ttcg_crc32c(crc, base, bytes.count)
+    }
+
+    /// True when the CPU computes CRC-32C (SSE 4.2).
+    public static let hardware = ttcg_crc32c_hardware() != 0
+
+    /// The slicing-by-8 CRC: the fallback, and the reference the hardware one is tested against.
+    public static func software(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         table.withUnsafeBufferPointer { t in
             var c = ~crc
             var i = 0

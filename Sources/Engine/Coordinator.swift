@@ -13,6 +13,8 @@ import Wire
 public protocol ResultSink: AnyObject {
     /// The results of `item`, accepted once.
     func write(_ block: ResultBlock, item: WorkItem) throws
+    /// The same, with the block's bytes as the worker encoded them (`Codec.resultBlockBytes`).
+    func write(_ block: ResultBlock, encoded: ArraySlice<UInt8>, item: WorkItem) throws
     /// `item` failed on every attempt: its points are failed with `message`.
     func recordFailure(item: WorkItem, message: String) throws
     /// Called on every heartbeat tick: time-based work (flushing a journal, a snapshot).
@@ -21,6 +23,9 @@ public protocol ResultSink: AnyObject {
 
 extension ResultSink {
     public func tick() throws {}
+    public func write(_ block: ResultBlock, encoded: ArraySlice<UInt8>, item: WorkItem) throws {
+        try write(block, item: item)
+    }
 }
 
 /// How the coordinator listens and how patient it is.
@@ -339,7 +344,7 @@ public final class Coordinator {
             break
         case .result(let sweep, let id, let attempt, let block):
             guard sweep == tag else { droppedNotLeased += 1; return }
-            accept(block, id: Int(id), attempt: attempt, from: w)
+            accept(block, encoded: Codec.resultBlockBytes(ofBody: m.frames[1]), id: Int(id), attempt: attempt, from: w)
         case .failed(let sweep, let id, let attempt, let error):
             let i = Int(id)
             guard sweep == tag, i < states.count, states[i] == .leased(worker: w.id, attempt: attempt, since: leaseTime(i)) else {
@@ -359,7 +364,7 @@ public final class Coordinator {
         return -1
     }
 
-    func accept(_ block: ResultBlock, id i: Int, attempt: UInt32, from w: WorkerState) {
+    func accept(_ block: ResultBlock, encoded: ArraySlice<UInt8>, id i: Int, attempt: UInt32, from w: WorkerState) {
         guard i < states.count else { droppedMalformed += 1; return }
         let item = plan.items[i]
         switch states[i] {
@@ -379,7 +384,7 @@ public final class Coordinator {
         }
         w.leased.remove(i)
         do {
-            try sink.write(block, item: item)
+            try sink.write(block, encoded: encoded, item: item)
         } catch {
             // The sink could not store it (disk full...): stop, the run fails loudly.
             fatalStore = "\(error)"

@@ -235,6 +235,15 @@ public enum Codec {
 
     // MARK: result blocks
 
+    /// Bytes of a RESULT body before its block: sweep tag (8), item id (4), attempt (4).
+    static let resultBlockOffset = 16
+
+    /// The encoded block of a RESULT message's body (the second frame): what the journal
+    /// stores as it came (`JournalWriter.appendResult(item:encodedBlock:)`).
+    public static func resultBlockBytes(ofBody body: [UInt8]) -> ArraySlice<UInt8> {
+        body[min(resultBlockOffset, body.count)...]
+    }
+
     static func encode(_ b: ResultBlock, into w: inout WireWriter) {
         w.writeUInt64(UInt64(b.start))
         w.writeUInt32(UInt32(b.count))

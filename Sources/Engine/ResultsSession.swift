@@ -140,6 +140,24 @@ public final class ResultsSession: ResultSink {
 
     public func write(_ block: ResultBlock, item: WorkItem) throws {
         try journal.append(.result(item: item.id, block: block))   // first the truth
+        try store(block, item: item)
+    }
+
+    /// As `write(_:item:)`, journaling the block's bytes as the worker sent them.
+    public func write(_ block: ResultBlock, encoded: ArraySlice<UInt8>, item: WorkItem) throws {
+        var failure: JournalError?
+        encoded.withUnsafeBytes { bytes in
+            do throws(JournalError) {
+                try journal.appendResult(item: item.id, encodedBlock: bytes)   // first the truth
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        try store(block, item: item)
+    }
+
+    func store(_ block: ResultBlock, item: WorkItem) throws {
         try guarded { try writer.write(block) }
         doneItems.insert(item.id)
         dirty = true

@@ -227,9 +227,11 @@ public final class H5Dataset: H5Object {
             }
             let type = makeVariableStringType()
             defer { H5Tclose(type) }
+            let dxpl = stringTransferList(count: strings.count)
+            defer { H5Pclose(dxpl) }
             try withCStringArray(strings) { pointers in
                 try transfer(start: start, count: count, valueCount: strings.count, action: action) { memory, fileSpace in
-                    H5Dwrite(id, type, memory, fileSpace, ttcg_H5P_DEFAULT(), pointers)
+                    H5Dwrite(id, type, memory, fileSpace, dxpl, pointers)
                 }
             }
         }

@@ -45,6 +45,11 @@ public final class ResultsWriter {
     var trajectoryTables: [TrajectoryTables?] = []
     var errorTables: [ErrorTables] = []
     var pointsDone = 0, pointsFailed = 0
+    /// Result columns staged in memory, written a tile at a time.
+    var tiles: StagedTiles
+    /// Staged tiles read back from the file because the memory budget had written them out
+    /// before all their points arrived (results arriving far apart in the grid).
+    public var stagingReloads: Int { tiles.reloads }
 
     struct TrajectoryTables {
         var trajectory, point, firstRow, rowCount: H5Dataset
@@ -58,7 +63,8 @@ public final class ResultsWriter {
     }
 
     /// Creates the file and its whole layout. An existing file is refused unless `force`.
-    public static func create(path: String, plan: SweepPlan, ttcgVersion: String, force: Bool) throws -> ResultsWriter {
+    public static func create(path: String, plan: SweepPlan, ttcgVersion: String, force: Bool,
+                              staging: ResultsStaging = .standard) throws -> ResultsWriter {
         if FileManager.default.fileExists(atPath: path) && !force {
             throw HDF5Error(kind: .fileExists, file: path, object: nil, action: "cannot create the results file",
                             detail: "it exists; refusing to overwrite it (use --force)")
@@ -68,14 +74,15 @@ public final class ResultsWriter {
         // with the sweep until it is full. Without it the coordinator's memory stays flat:
         // 55 MB at 324,000 games and 61 MB at 3.24 million (180 and 322 MB with the default).
         let file = try H5File.create(path, mode: .truncate, chunkCacheBytes: 0)
-        return try ResultsWriter(path: path, file: file, plan: plan, ttcgVersion: ttcgVersion)
+        return try ResultsWriter(path: path, file: file, plan: plan, ttcgVersion: ttcgVersion, staging: staging)
     }
 
-    init(path: String, file: H5File, plan: SweepPlan, ttcgVersion: String) throws {
+    init(path: String, file: H5File, plan: SweepPlan, ttcgVersion: String, staging: ResultsStaging) throws {
         self.path = path
         self.file = file
         self.plan = plan
         self.groups = marketGroupPaths(plan.markets.map(\.name))
+        self.tiles = StagedTiles(providerCounts: plan.markets.map(\.market.providerCount), staging: staging)
         try file.setAttribute("format", "ttcg-results")
         try file.setAttribute("format_version", resultsFormatVersion)
         try file.setAttribute("ttcg_version", ttcgVersion)
@@ -136,6 +143,7 @@ public final class ResultsWriter {
         try providerScale.makeDimensionScale(name: "provider")
 
         var datasets: [H5Dataset] = []
+        var attachments: [[H5Dataset?]] = []
         for c in ResultSchema.columns {
             let dims = pm.shape + (c.perProvider ? [market.providerCount] : [])
             let d: H5Dataset
@@ -145,11 +153,11 @@ public final class ResultsWriter {
             case .int64: d = try g.createDataset(c.name, of: Int64.self, dims: dims, fill: -1)
             case .uint8: d = try g.createDataset(c.name, of: UInt8.self, dims: dims, fill: 0)
             }
-            for (k, s) in scales.enumerated() { try g.attach(scale: s, to: d, dimension: k) }
-            if c.perProvider { try g.attach(scale: providerScale, to: d, dimension: pm.shape.count) }
+            attachments.append(scales + (c.perProvider ? [providerScale] : []))
             try d.setAttribute("description", c.about)
             datasets.append(d)
         }
+        try g.attach(scales: attachments, to: datasets)
         columns.append(datasets)
 
         // Failed points: (point, message) rows.
@@ -198,28 +206,11 @@ public final class ResultsWriter {
         trajectoryTables.append(t)
     }
 
-    /// Writes a block of one market's points where the row-major grid puts them.
+    /// Takes a block of one market's points: its columns are staged (`StagedTiles`) and
+    /// reach the file where the row-major grid puts them; errors and trajectories are appended.
     public func write(_ block: ResultBlock) throws {
         let m = plan.marketIndex(ofPoint: block.start)
-        let pm = plan.markets[m]
-        let local = block.start - pm.firstPoint
-        let boxes = flatRangeBoxes(shape: pm.shape, range: local..<(local + block.count))
-        for (ci, c) in ResultSchema.columns.enumerated() {
-            let d = columns[m][ci]
-            let slot = ResultSchema.slot[c.name]!
-            let width = c.perProvider ? block.providers : 1
-            for box in boxes {
-                let start = box.start + (c.perProvider ? [0] : [])
-                let count = box.count + (c.perProvider ? [width] : [])
-                let lo = (box.flatStart - local) * width, hi = lo + box.flatCount * width
-                switch c.kind {
-                case .float64: try block.float64[slot].withUnsafeBufferPointer { try d.write(UnsafeBufferPointer(rebasing: $0[lo..<hi]), start: start, count: count) }
-                case .int32: try block.int32[slot].withUnsafeBufferPointer { try d.write(UnsafeBufferPointer(rebasing: $0[lo..<hi]), start: start, count: count) }
-                case .int64: try block.int64[slot].withUnsafeBufferPointer { try d.write(UnsafeBufferPointer(rebasing: $0[lo..<hi]), start: start, count: count) }
-                case .uint8: try block.uint8[slot].withUnsafeBufferPointer { try d.write(UnsafeBufferPointer(rebasing: $0[lo..<hi]), start: start, count: count) }
-                }
-            }
-        }
+        try stage(block, market: m)
         if !block.errors.isEmpty {
             let sorted = block.errors.sorted { $0.key < $1.key }
             try appendErrors(market: m, points: sorted.map(\.key), messages: sorted.map(\.value))
@@ -291,6 +282,7 @@ public final class ResultsWriter {
 
     /// Counters and buffers to disk.
     public func flush() throws {
+        try flushTiles()
         try file.setAttribute("points_done", Int64(pointsDone))
         try file.setAttribute("points_failed", Int64(pointsFailed))
         try file.flush()
@@ -341,6 +333,7 @@ public final class ResultsWriter {
 
     /// Stamps the finish time and, when every point has a result, `completed = 1`; closes.
     public func finish(completed: Bool) throws {
+        try closeTiles()
         try sortTrajectories()
         try file.setAttribute("points_done", Int64(pointsDone))
         try file.setAttribute("points_failed", Int64(pointsFailed))
@@ -352,7 +345,9 @@ public final class ResultsWriter {
 
     /// Closes without marking anything (an interrupted run).
     public func close() throws {
+        let staged = Result { try closeTiles() }
         try file.close()
+        try staged.get()
     }
 }
 

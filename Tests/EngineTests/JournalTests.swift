@@ -45,6 +45,23 @@ final class JournalTests: XCTestCase {
         }
     }
 
+    /// The CPU's instruction (when there is one) and the software tables agree on every
+    /// length, alignment and continuation.
+    func testCRC32CHardwareAgreesWithSoftware() throws {
+        try XCTSkipUnless(CRC32C.hardware, "this CPU has no CRC-32C instruction; the software path is the only one")
+        var g = SeededGenerator(seed: 11)
+        let data = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &g) }
+        data.withUnsafeBytes { all in
+            for _ in 0..<500 {
+                let lo = Int.random(in: 0..<data.count, using: &g), hi = Int.random(in: lo...data.count, using: &g)
+                let part = UnsafeRawBufferPointer(rebasing: all[lo..<hi])
+                let seed = UInt32.random(in: 0...UInt32.max, using: &g)
+                XCTAssertEqual(CRC32C.checksum(part, continuing: seed), CRC32C.software(part, continuing: seed), "bytes \(lo)..<\(hi)")
+            }
+        }
+        XCTAssertEqual(CRC32C.software(UnsafeRawBufferPointer(start: nil, count: 0)), 0)
+    }
+
     // MARK: Round trip
 
     func testRecordsReadBackBitForBit() throws {

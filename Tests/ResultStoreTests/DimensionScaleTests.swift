@@ -48,4 +48,55 @@ final class DimensionScaleTests: XCTestCase {
         XCTAssertTrue(try poa.hasAttribute("DIMENSION_LIST"))
         XCTAssertTrue(try beta.hasAttribute("REFERENCE_LIST"))
     }
+
+    /// Attaching many scales at once writes what attaching them one by one writes, as
+    /// hdf5_hl itself reads it back (`H5DSis_attached` checks both directions), including
+    /// a scale shared by several datasets and dimensions and a dimension left without one.
+    func testAttachingAtOnceEqualsAttachingOneByOne() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("batch.h5")
+        let file = try H5File.create(path)
+        var groups: [(scales: [H5Dataset], datasets: [H5Dataset])] = []
+        let plan: [[Int?]] = [[0, 1, 2], [0, nil, 1], [2, 2, 0], [1, 0, 2]]   // scale per dimension of each dataset
+        for (g, name) in ["one-by-one", "at-once"].enumerated() {
+            let group = try file.createGroup(name)
+            var scales: [H5Dataset] = []
+            for k in 0..<3 {
+                let s = try group.createDataset("axis\(k)", of: Double.self, dims: [4])
+                try s.write([1, 2, 3, 4].map { Double($0 * (k + 1)) })
+                try s.makeDimensionScale()
+                scales.append(s)
+            }
+            var datasets: [H5Dataset] = []
+            for d in plan.indices { datasets.append(try group.createDataset("column\(d)", of: Double.self, dims: [4, 4, 4])) }
+            let attachments = plan.map { row in row.map { $0.map { scales[$0] } } }
+            if g == 0 {
+                for (d, row) in zip(datasets, attachments) {
+                    for (k, s) in row.enumerated() { if let s { try group.attach(scale: s, to: d, dimension: k) } }
+                }
+            } else {
+                try group.attach(scales: attachments, to: datasets)
+            }
+            groups.append((scales, datasets))
+        }
+        for (scales, datasets) in groups {
+            for (d, row) in zip(datasets, plan) {
+                for k in 0..<3 {
+                    for (j, s) in scales.enumerated() {
+                        XCTAssertEqual(try d.isAttached(scale: s, dimension: k), row[k] == j, "\(d.path) dimension \(k), \(s.path)")
+                    }
+                    XCTAssertEqual(try d.scaleCount(dimension: k), row[k] == nil ? 0 : 1)
+                }
+            }
+        }
+        // Datasets that already have scales: attached one by one, the same outcome.
+        let again = try file.openGroup("at-once")
+        let extra = try again.openDataset("axis0")
+        let more = try again.createDataset("later", of: Double.self, dims: [4])
+        try again.attach(scales: [[extra]], to: [more])
+        try again.attach(scales: [[groups[1].scales[1]]], to: [more])
+        XCTAssertTrue(try more.isAttached(scale: extra, dimension: 0))
+        XCTAssertTrue(try more.isAttached(scale: groups[1].scales[1], dimension: 0))
+        XCTAssertEqual(try more.scaleCount(dimension: 0), 2)
+    }
 }

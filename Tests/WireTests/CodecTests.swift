@@ -112,7 +112,8 @@ final class CodecTests: XCTestCase {
         }
         assertMalformed([2], containing: "not 0 or 1") { _ = try $0.readBool() }
 
-        for (value, check) in [(Double.nan, Float64Check.notNaN), (.nan, .finite), (-.infinity, .finite)] {
+        for (value, check) in [(Double.nan, Float64Check.notNaN), (.nan, .finite), (-.infinity, .finite),
+                               (.infinity, .notInfinite), (-.infinity, .notInfinite)] {
             var w = WireWriter()
             w.writeFloat64(value)
             assertMalformed(w.bytes, containing: "Float64") { _ = try $0.readFloat64(check) }
@@ -120,6 +121,11 @@ final class CodecTests: XCTestCase {
             w.writeFloat64Array([1, value])
             assertMalformed(w.bytes, containing: "at offset 12") { _ = try $0.readFloat64Array(maxCount: 2, check) }
         }
+        // NaN is a result ("undefined"), an infinity never is.
+        var w = WireWriter()
+        w.writeFloat64Array([.nan, -.nan, 1e308, -0.0])
+        var r = WireReader(w.bytes)
+        XCTAssertEqual(try r.readFloat64Array(maxCount: 4, .notInfinite).count, 4)
     }
 
     /// Random messages of random schemas round-trip; then truncated, bit-flipped, spliced and
