@@ -301,34 +301,37 @@ public enum Codec {
         guard r.remaining >= needed else {
             throw WireError.malformed("block of \(count) points x \(providers) providers needs \(needed) bytes of columns, the message has \(r.remaining)")
         }
-        var b = ResultBlock(start: start, count: count, providers: providers)
+        var float64: [[Double]] = [], int32: [[Int32]] = [], int64: [[Int64]] = [], uint8: [[UInt8]] = []
         func expect(_ n: Int, _ c: Column) throws {
             guard n == size(c) else { throw WireError.malformed("column \(c.name): \(n) values, expected \(size(c))") }
         }
-        for (i, c) in cols.filter({ $0.kind == .float64 }).enumerated() {
+        for c in cols where c.kind == .float64 {
             // NaN marks "undefined" (a PoA without positive welfare, an enumeration not run);
             // an infinity is never a result.
             let values = try r.readFloat64Array(maxCount: size(c), .notInfinite)
             try expect(values.count, c)
-            b.float64[i] = values
+            float64.append(values)
         }
-        for (i, c) in cols.filter({ $0.kind == .int32 }).enumerated() {
+        for c in cols where c.kind == .int32 {
             let values = try r.readInt32Array(maxCount: size(c))
             try expect(values.count, c)
-            b.int32[i] = values
+            int32.append(values)
         }
-        for (i, c) in cols.filter({ $0.kind == .int64 }).enumerated() {
+        for c in cols where c.kind == .int64 {
             let n = Int(try r.readUInt32())
             try expect(n, c)
             var values = [Int64](repeating: 0, count: n)
             for j in 0..<n { values[j] = try r.readInt64() }
-            b.int64[i] = values
+            int64.append(values)
         }
-        for (i, c) in cols.filter({ $0.kind == .uint8 }).enumerated() {
+        for c in cols where c.kind == .uint8 {
             let values = try r.readBytes(maxCount: size(c))
             try expect(values.count, c)
-            b.uint8[i] = values
+            uint8.append(values)
         }
+        // Columns taken as read: no block of fill values made first and overwritten.
+        var b = ResultBlock(start: start, count: count, providers: providers,
+                            float64: float64, int32: int32, int64: int64, uint8: uint8)
         // Status and profile values must be meaningful; the rest are measurements (NaN allowed).
         guard b.bytes("status").allSatisfy({ $0 <= PointStatus.failed.rawValue }) else {
             throw WireError.malformed("status values must be 0, 1 or 2")

@@ -82,7 +82,7 @@ public final class ResultsWriter {
         self.file = file
         self.plan = plan
         self.groups = marketGroupPaths(plan.markets.map(\.name))
-        self.tiles = StagedTiles(providerCounts: plan.markets.map(\.market.providerCount), staging: staging)
+        self.tiles = StagedTiles(markets: plan.markets, staging: staging)
         try file.setAttribute("format", "ttcg-results")
         try file.setAttribute("format_version", resultsFormatVersion)
         try file.setAttribute("ttcg_version", ttcgVersion)
@@ -99,12 +99,13 @@ public final class ResultsWriter {
         try file.setAttribute("points_done", Int64(0))
         try file.setAttribute("points_failed", Int64(0))
         for (m, pm) in plan.markets.enumerated() {
-            try createMarket(pm, group: groups[m])
+            try createMarket(pm, group: groups[m], chunk: tiles.grid[m].shape)
         }
         try file.flush()
     }
 
-    func createMarket(_ pm: PlannedMarket, group path: String) throws {
+    /// The group of one market; its result columns are chunked `chunk` (+ the providers).
+    func createMarket(_ pm: PlannedMarket, group path: String, chunk: [Int]) throws {
         let g = try file.requireGroup(path)
         let market = pm.market
         try g.setAttribute("market", pm.name)
@@ -146,12 +147,13 @@ public final class ResultsWriter {
         var attachments: [[H5Dataset?]] = []
         for c in ResultSchema.columns {
             let dims = pm.shape + (c.perProvider ? [market.providerCount] : [])
+            let chunk = chunk + (c.perProvider ? [market.providerCount] : [])
             let d: H5Dataset
             switch c.kind {
-            case .float64: d = try g.createDataset(c.name, of: Double.self, dims: dims)
-            case .int32: d = try g.createDataset(c.name, of: Int32.self, dims: dims, fill: -1)
-            case .int64: d = try g.createDataset(c.name, of: Int64.self, dims: dims, fill: -1)
-            case .uint8: d = try g.createDataset(c.name, of: UInt8.self, dims: dims, fill: 0)
+            case .float64: d = try g.createDataset(c.name, of: Double.self, dims: dims, chunk: chunk)
+            case .int32: d = try g.createDataset(c.name, of: Int32.self, dims: dims, chunk: chunk, fill: -1)
+            case .int64: d = try g.createDataset(c.name, of: Int64.self, dims: dims, chunk: chunk, fill: -1)
+            case .uint8: d = try g.createDataset(c.name, of: UInt8.self, dims: dims, chunk: chunk, fill: 0)
             }
             attachments.append(scales + (c.perProvider ? [providerScale] : []))
             try d.setAttribute("description", c.about)

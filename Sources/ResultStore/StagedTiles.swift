@@ -44,14 +44,40 @@ public struct ResultsStaging: Sendable {
     public static let standard = ResultsStaging(tileBytes: 4 << 20, budgetBytes: 32 << 20)
 }
 
+/// The block of a market's grid that one staged tile fills, and the HDF5 chunk of every
+/// column: dimensions before `dimension` of extent 1, `dimension` of `extent`, the rest
+/// whole. So a tile is `points` consecutive flat indices, one hyperslab, one chunk per
+/// column: written once, whole, when its last point arrives (no chunk written twice, no
+/// chunk filled with fill values first and overwritten later).
+public struct GridTile: Equatable, Sendable {
+    public var dimension: Int
+    public var extent: Int
+    /// The chunk shape over the grid's dimensions (per-provider columns add the providers).
+    public var shape: [Int]
+    public var points: Int
+
+    /// The largest such block of at most `target` points (at least one point).
+    public static func fitting(shape: [Int], target: Int) -> GridTile {
+        var strides = [Int](repeating: 1, count: shape.count)
+        for k in stride(from: shape.count - 2, through: 0, by: -1) { strides[k] = strides[k + 1] * max(1, shape[k + 1]) }
+        let k = strides.firstIndex { $0 <= max(1, target) } ?? shape.count - 1
+        let extent = max(1, min(max(1, shape[k]), max(1, target) / strides[k]))
+        let chunk = Array(repeating: 1, count: k) + [extent] + shape[(k + 1)...].map { max(1, $0) }
+        return GridTile(dimension: k, extent: extent, shape: chunk, points: extent * strides[k])
+    }
+}
+
 /// The open tiles of a results file, bounded by `budgetBytes`.
 struct StagedTiles {
     let budgetBytes: Int
 
-    /// Points per tile, per market.
-    let tilePoints: [Int]
+    /// Per market: the tile (and chunk) of its grid.
+    let grid: [GridTile]
     let bytesPerPoint: [Int]
     var open: [TileKey: StagedTile] = [:]
+    /// Storage of tiles written out, kept for the next tiles of the same shape: no fresh
+    /// allocation (and fresh pages) for every 4 MiB of results.
+    var spare: [ResultBlock] = []
     /// Tiles written to the file at least once: reopening one reads it back first.
     var written = Set<TileKey>()
     var openBytes = 0
@@ -59,11 +85,12 @@ struct StagedTiles {
     /// Tiles read back from the file to be written again.
     var reloads = 0
 
-    init(providerCounts: [Int], staging: ResultsStaging) {
-        bytesPerPoint = providerCounts.map { n in
-            ResultSchema.columns.reduce(0) { sum, c in sum + c.kind.byteSize * (c.perProvider ? n : 1) }
+    init(markets: [PlannedMarket], staging: ResultsStaging) {
+        let bytes = markets.map { pm in
+            ResultSchema.columns.reduce(0) { sum, c in sum + c.kind.byteSize * (c.perProvider ? pm.market.providerCount : 1) }
         }
-        tilePoints = bytesPerPoint.map { max(1, staging.tileBytes / $0) }
+        bytesPerPoint = bytes
+        grid = markets.indices.map { GridTile.fitting(shape: markets[$0].shape, target: staging.tileBytes / bytes[$0]) }
         budgetBytes = staging.budgetBytes
     }
 }
@@ -80,6 +107,15 @@ extension ColumnKind {
 }
 
 extension ResultBlock {
+    /// Every point pending again: NaN, -1 and 0, as a new block (errors and trajectories
+    /// are not kept in staged tiles).
+    mutating func makePending() {
+        for i in float64.indices { float64[i].withUnsafeMutableBufferPointer { $0.update(repeating: .nan) } }
+        for i in int32.indices { int32[i].withUnsafeMutableBufferPointer { $0.update(repeating: -1) } }
+        for i in int64.indices { int64[i].withUnsafeMutableBufferPointer { $0.update(repeating: -1) } }
+        for i in uint8.indices { uint8[i].withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+    }
+
     /// Copies `count` points of `source` starting at global point `point` into this block.
     mutating func copyPoints(from source: ResultBlock, point: Int, count: Int) {
         let w = providers
@@ -114,7 +150,7 @@ extension ResultsWriter {
     /// Copies a block's columns into the staged tiles it falls in; writes the tiles it fills.
     func stage(_ block: ResultBlock, market m: Int) throws {
         let pm = plan.markets[m]
-        let n = tiles.tilePoints[m]
+        let n = tiles.grid[m].points
         var p = block.start
         let end = block.start + block.count
         while p < end {
@@ -137,10 +173,17 @@ extension ResultsWriter {
     func openTile(_ key: TileKey) throws -> StagedTile {
         if let tile = tiles.open[key] { return tile }
         let pm = plan.markets[key.market]
-        let n = tiles.tilePoints[key.market]
+        let n = tiles.grid[key.market].points
         let start = pm.firstPoint + key.index * n
-        var block = ResultBlock(start: start, count: min(n, pm.firstPoint + pm.pointCount - start),
-                                providers: pm.market.providerCount)
+        let count = min(n, pm.firstPoint + pm.pointCount - start), providers = pm.market.providerCount
+        var block: ResultBlock
+        if let i = tiles.spare.firstIndex(where: { $0.count == count && $0.providers == providers }) {
+            block = tiles.spare.remove(at: i)
+            block.start = start
+            block.makePending()
+        } else {
+            block = ResultBlock(start: start, count: count, providers: providers)
+        }
         if tiles.written.contains(key) {
             try readColumns(into: &block, market: key.market)
             tiles.reloads += 1
@@ -157,6 +200,7 @@ extension ResultsWriter {
         tiles.openBytes -= tile.block.count * tiles.bytesPerPoint[key.market]
         try writeColumns(tile.block, market: key.market)
         tiles.written.insert(key)
+        if tiles.spare.count < 2 { tiles.spare.append(tile.block) }
     }
 
     /// Writes every open tile (they stay open: their memory is still the truth).

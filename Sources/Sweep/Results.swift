@@ -111,6 +111,21 @@ public struct ResultBlock: Sendable, Equatable {
         trajectories = []
     }
 
+    /// A block of the given columns (each kind's columns in `ResultSchema.columns` order,
+    /// each of `count` or `count * providers` values), no errors, no trajectories.
+    public init(start: Int, count: Int, providers: Int,
+                float64: [[Double]], int32: [[Int32]], int64: [[Int64]], uint8: [[UInt8]]) {
+        self.start = start
+        self.count = count
+        self.providers = providers
+        self.float64 = float64
+        self.int32 = int32
+        self.int64 = int64
+        self.uint8 = uint8
+        errors = [:]
+        trajectories = []
+    }
+
     public func doubles(_ name: String) -> [Double] { float64[ResultSchema.slot[name]!] }
     public func ints(_ name: String) -> [Int32] { int32[ResultSchema.slot[name]!] }
     public func longs(_ name: String) -> [Int64] { int64[ResultSchema.slot[name]!] }
