@@ -23,10 +23,12 @@ public final class ResultsSession: ResultSink {
     var journal: JournalWriter
     /// Items with a stored record (result or failure).
     public private(set) var doneItems = Set<Int>()
-    /// Minimum seconds between snapshots; the interval also grows to 10x a snapshot's cost.
+    /// Minimum seconds between snapshots (see `snapshotDue`).
     public var snapshotSeconds: Double
     var lastSnapshot = monotonicSeconds()
     var snapshotCost = 0.0
+    /// Bytes of the partial file at the last snapshot.
+    var snapshotBytes: Int64 = 0
     var dirty = false
 
     init(resultsPath: String, plan: SweepPlan, writer: ResultsWriter, journal: JournalWriter, snapshotSeconds: Double) {
@@ -180,8 +182,27 @@ public final class ResultsSession: ResultSink {
 
     func snapshotIfDue() throws {
         try journal.syncIfDue()
-        let now = monotonicSeconds()
-        if dirty && now - lastSnapshot >= max(snapshotSeconds, 10 * snapshotCost) { try guarded { try snapshot() } }
+        let since = monotonicSeconds() - lastSnapshot
+        guard dirty, since >= max(snapshotSeconds, 10 * snapshotCost) else { return }
+        if Self.snapshotDue(sinceLast: since, period: snapshotSeconds, lastCost: snapshotCost,
+                            bytes: fileBytes(partialPath), lastBytes: snapshotBytes) {
+            try guarded { try snapshot() }
+        }
+    }
+
+    /// Whether a snapshot is due, `sinceLast` seconds after the last one, which cost
+    /// `lastCost` seconds and copied `lastBytes` of a partial file now of `bytes`.
+    ///
+    /// A snapshot copies the whole file, so copying it every few seconds would cost more and
+    /// more as the file grows (at 1e7 games, gigabytes every few seconds). A snapshot is due
+    /// after at least `period` seconds and 10x the last one's cost (so copies take at most
+    /// about a tenth of the time), and once the file has doubled since the last copy, or 5
+    /// minutes (at least `period`) have passed: all the copies of a sweep's first minutes
+    /// add up to less than twice the file, and a long sweep's readers wait 5 minutes at most.
+    public static func snapshotDue(sinceLast: Double, period: Double, lastCost: Double,
+                                   bytes: Int64, lastBytes: Int64) -> Bool {
+        guard sinceLast >= max(period, 10 * lastCost) else { return false }
+        return bytes >= 2 * lastBytes || sinceLast >= max(period, 300)
     }
 
     /// Set once an HDF5 operation failed (a full disk): the partial file is then left alone,
@@ -202,9 +223,7 @@ public final class ResultsSession: ResultSink {
         let t0 = monotonicSeconds()
         try writer.flush()
         let tmp = resultsPath + ".snapshot"
-        let fm = FileManager.default
-        try? fm.removeItem(atPath: tmp)
-        try fm.copyItem(atPath: partialPath, toPath: tmp)
+        try copyWholeFile(partialPath, to: tmp)
         try H5File.clearStatusFlags(tmp)
         guard rename(tmp, resultsPath) == 0 else {
             throw EngineError("\(resultsPath): cannot replace it with a snapshot: \(String(cString: strerror(errno)))")
@@ -212,6 +231,7 @@ public final class ResultsSession: ResultSink {
         dirty = false
         lastSnapshot = monotonicSeconds()
         snapshotCost = lastSnapshot - t0
+        snapshotBytes = fileBytes(resultsPath)
     }
 
     /// The sweep ended: the journal is flushed and closed, the partial file marked completed
@@ -248,4 +268,10 @@ public final class ResultsSession: ResultSink {
 
     /// True when an HDF5 write failed: end the process without running HDF5's exit handler.
     public var mustExitImmediately: Bool { hdf5Failed }
+}
+
+/// The size of the file at `path` in bytes (0 if it cannot be read).
+func fileBytes(_ path: String) -> Int64 {
+    var st = stat()
+    return stat(path, &st) == 0 ? Int64(st.st_size) : 0
 }

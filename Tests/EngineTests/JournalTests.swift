@@ -62,6 +62,26 @@ final class JournalTests: XCTestCase {
         XCTAssertEqual(CRC32C.software(UnsafeRawBufferPointer(start: nil, count: 0)), 0)
     }
 
+    // MARK: Snapshots
+
+    /// Snapshots copy the whole partial file: due after the period and 10x the last copy's
+    /// cost, and once the file has doubled or 5 minutes (at least the period) have passed.
+    func testSnapshotsWaitForTheFileToDoubleOrFiveMinutes() {
+        func due(_ since: Double, period: Double = 5, cost: Double = 0.01, _ bytes: Int64, _ last: Int64) -> Bool {
+            ResultsSession.snapshotDue(sinceLast: since, period: period, lastCost: cost, bytes: bytes, lastBytes: last)
+        }
+        XCTAssertTrue(due(5, 200_000_000, 100_000))            // the first minutes: the file doubles fast
+        XCTAssertFalse(due(4.9, 200_000_000, 100_000))         // never before the period
+        XCTAssertFalse(due(9, cost: 1, 200_000_000, 100_000))  // nor before 10x the last copy's cost
+        XCTAssertTrue(due(10, cost: 1, 200_000_000, 100_000))
+        XCTAssertFalse(due(60, 1_500_000_000, 1_000_000_000))  // grown by half: not yet
+        XCTAssertTrue(due(60, 2_000_000_000, 1_000_000_000))   // doubled
+        XCTAssertFalse(due(299, 1_100_000_000, 1_000_000_000))
+        XCTAssertTrue(due(300, 1_100_000_000, 1_000_000_000))  // 5 minutes: due whatever the growth
+        XCTAssertFalse(due(400, period: 600, 1_100_000_000, 1_000_000_000))
+        XCTAssertTrue(due(600, period: 600, 1_100_000_000, 1_000_000_000))
+    }
+
     // MARK: Round trip
 
     func testRecordsReadBackBitForBit() throws {
