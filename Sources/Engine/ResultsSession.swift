@@ -27,7 +27,7 @@ public final class ResultsSession: ResultSink {
     public var snapshotSeconds: Double
     var lastSnapshot = monotonicSeconds()
     var snapshotCost = 0.0
-    /// Bytes of the partial file at the last snapshot.
+    /// Bytes of the journal (the results accepted) at the last snapshot.
     var snapshotBytes: Int64 = 0
     var dirty = false
 
@@ -185,20 +185,21 @@ public final class ResultsSession: ResultSink {
         let since = monotonicSeconds() - lastSnapshot
         guard dirty, since >= max(snapshotSeconds, 10 * snapshotCost) else { return }
         if Self.snapshotDue(sinceLast: since, period: snapshotSeconds, lastCost: snapshotCost,
-                            bytes: fileBytes(partialPath), lastBytes: snapshotBytes) {
+                            bytes: Int64(journal.size), lastBytes: snapshotBytes) {
             try guarded { try snapshot() }
         }
     }
 
     /// Whether a snapshot is due, `sinceLast` seconds after the last one, which cost
-    /// `lastCost` seconds and copied `lastBytes` of a partial file now of `bytes`.
+    /// `lastCost` seconds when the results accepted (the journal) were `lastBytes`, now
+    /// `bytes`. (Not the partial file's size: results staged in memory are not in it yet.)
     ///
     /// A snapshot copies the whole file, so copying it every few seconds would cost more and
     /// more as the file grows (at 1e7 games, gigabytes every few seconds). A snapshot is due
     /// after at least `period` seconds and 10x the last one's cost (so copies take at most
-    /// about a tenth of the time), and once the file has doubled since the last copy, or 5
-    /// minutes (at least `period`) have passed: all the copies of a sweep's first minutes
-    /// add up to less than twice the file, and a long sweep's readers wait 5 minutes at most.
+    /// about a tenth of the time), and once the results have doubled since the last copy, or
+    /// 5 minutes (at least `period`) have passed: all the copies of a sweep's first minutes
+    /// add up to about twice the file, and a long sweep's readers wait 5 minutes at most.
     public static func snapshotDue(sinceLast: Double, period: Double, lastCost: Double,
                                    bytes: Int64, lastBytes: Int64) -> Bool {
         guard sinceLast >= max(period, 10 * lastCost) else { return false }
@@ -231,7 +232,7 @@ public final class ResultsSession: ResultSink {
         dirty = false
         lastSnapshot = monotonicSeconds()
         snapshotCost = lastSnapshot - t0
-        snapshotBytes = fileBytes(resultsPath)
+        snapshotBytes = Int64(journal.size)
     }
 
     /// The sweep ended: the journal is flushed and closed, the partial file marked completed
@@ -262,16 +263,13 @@ public final class ResultsSession: ResultSink {
     public func abandon() {
         try? journal.close()
         guard !hdf5Failed else { return }
-        if dirty { try? snapshot() }
-        try? writer.close()
+        // Staged results reach the partial file here: if that fails too (the disk that
+        // stopped the journal), the file is left alone as after any HDF5 failure.
+        if dirty { try? guarded { try snapshot() } }
+        guard !hdf5Failed else { return }
+        try? guarded { try writer.close() }
     }
 
     /// True when an HDF5 write failed: end the process without running HDF5's exit handler.
     public var mustExitImmediately: Bool { hdf5Failed }
-}
-
-/// The size of the file at `path` in bytes (0 if it cannot be read).
-func fileBytes(_ path: String) -> Int64 {
-    var st = stat()
-    return stat(path, &st) == 0 ? Int64(st.st_size) : 0
 }

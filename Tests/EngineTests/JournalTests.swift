@@ -65,7 +65,7 @@ final class JournalTests: XCTestCase {
     // MARK: Snapshots
 
     /// Snapshots copy the whole partial file: due after the period and 10x the last copy's
-    /// cost, and once the file has doubled or 5 minutes (at least the period) have passed.
+    /// cost, and once the results (the journal) doubled or 5 minutes (at least the period) passed.
     func testSnapshotsWaitForTheFileToDoubleOrFiveMinutes() {
         func due(_ since: Double, period: Double = 5, cost: Double = 0.01, _ bytes: Int64, _ last: Int64) -> Bool {
             ResultsSession.snapshotDue(sinceLast: since, period: period, lastCost: cost, bytes: bytes, lastBytes: last)
