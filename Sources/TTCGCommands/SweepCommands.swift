@@ -193,7 +193,7 @@ public struct Run: ParsableCommand {
     @Flag(help: "Continue the sweep whose journal is beside --out (after a crash or an interrupt).")
     var resume = false
 
-    @Option(help: "Seconds between snapshots of --out that readers can open while the sweep runs.")
+    @Option(help: "Least seconds between snapshots of --out that readers can open while the sweep runs (then once the results doubled or 5 minutes passed).")
     var snapshotSeconds: Double = 5
 
     @Option(help: "Also answer `ttcg status` here (e.g. tcp://127.0.0.1:5556).")
@@ -296,7 +296,7 @@ public struct CoordinatorCommand: ParsableCommand {
     @Flag(help: "Continue the sweep whose journal is beside --out (after a crash or an interrupt).")
     var resume = false
 
-    @Option(help: "Seconds between snapshots of --out that readers can open while the sweep runs.")
+    @Option(help: "Least seconds between snapshots of --out that readers can open while the sweep runs (then once the results doubled or 5 minutes passed).")
     var snapshotSeconds: Double = 5
 
     @Option(help: "Milliseconds between heartbeats.")
