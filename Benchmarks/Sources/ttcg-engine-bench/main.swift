@@ -356,6 +356,18 @@ if only == nil || only == "scaling" {
     print("scaling_games_per_second_1_worker=\(Int(games / median(one)))")
     print("scaling_games_per_second_2_workers=\(Int(games / median(two)))")
     print("scaling_ratio=\(String(format: "%.2f", median(one) / median(two)))")
+    // The paper grid (issue 12): cheap games, so the coordinator's share of the work and the
+    // fixed start and end of `ttcg run` weigh; on a 2-core machine the coordinator and two
+    // workers share the cores. Runs alternate, medians of 7.
+    var paperOne: [Double] = [], paperTwo: [Double] = []
+    for _ in 0..<7 {
+        let a = tmp.appendingPathComponent("paper1.h5").path, b = tmp.appendingPathComponent("paper2.h5").path
+        paperOne.append(try timeTTCG(["run", "jobs/paper.yaml", "--workers", "1", "--threads", "1", "--out", a, "--force"], ttcgPath: ttcgPath))
+        paperTwo.append(try timeTTCG(["run", "jobs/paper.yaml", "--workers", "2", "--threads", "1", "--out", b, "--force"], ttcgPath: ttcgPath))
+    }
+    print("scaling_paper_seconds_1_worker=\(String(format: "%.3f", median(paperOne)))")
+    print("scaling_paper_seconds_2_workers=\(String(format: "%.3f", median(paperTwo)))")
+    print("scaling_paper_ratio=\(String(format: "%.2f", median(paperOne) / median(paperTwo)))")
 }
 
 if only == nil || only == "paper" {
