@@ -576,7 +576,7 @@ public final class JournalWriter {
         var bytes = JournalFormat.magic
         JournalFormat.appendLE(JournalFormat.version, to: &bytes)
         JournalFormat.frame(kind: .header, payload: w.bytes, into: &bytes)
-        if let e = writeAll(fd, bytes) { throw .system(path, "cannot write the journal header", e, advice(e)) }
+        if let e = bytes.withUnsafeBytes({ writeAll(fd, [$0]) }) { throw .system(path, "cannot write the journal header", e, advice(e)) }
         if let e = flush(fd) { throw .system(path, "cannot flush the journal header", e, advice(e)) }
         guard rename(temporary, path) == 0 else { throw .system(path, "cannot rename \(temporary) into place", errno) }
         failed = false
@@ -671,25 +671,37 @@ public final class JournalWriter {
         guard UInt64(payloadCount) <= JournalFormat.maxPayload else {
             throw JournalError(path: path, kind: .usage, message: "cannot journal item \(item): its record of \(payloadCount) bytes exceeds the cap")
         }
-        buffer.removeAll(keepingCapacity: true)
-        JournalFormat.appendLE(UInt32(payloadCount), to: &buffer)
-        buffer.append(JournalFormat.Kind.result.rawValue)
-        JournalFormat.appendLE(UInt32(item), to: &buffer)
-        buffer.append(contentsOf: encodedBlock)
-        let crc = buffer.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[4...])) }
-        JournalFormat.appendLE(crc, to: &buffer)
-        try writeBuffer(item: item)
+        // Length, kind and item id; the block as it is; the checksum: one writev(2), no copy.
+        var head: [UInt8] = []
+        head.reserveCapacity(9)
+        JournalFormat.appendLE(UInt32(payloadCount), to: &head)
+        head.append(JournalFormat.Kind.result.rawValue)
+        JournalFormat.appendLE(UInt32(item), to: &head)
+        let crc = CRC32C.checksum(encodedBlock, continuing: head.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[4...])) })
+        var tail: [UInt8] = []
+        JournalFormat.appendLE(crc, to: &tail)
+        let failure = head.withUnsafeBytes { h in
+            tail.withUnsafeBytes { t in Self.writeAll(fd, [h, encodedBlock, t]) }
+        }
+        try finishAppend(item: item, bytes: head.count + encodedBlock.count + tail.count, failure: failure)
     }
 
     /// Writes the framed record in `buffer` with one write(2), then flushes per the policy.
     private func writeBuffer(item: Int) throws(JournalError) {
-        if let e = Self.writeAll(fd, buffer) {
+        let failure = buffer.withUnsafeBytes { Self.writeAll(fd, [$0]) }
+        try finishAppend(item: item, bytes: buffer.count, failure: failure)
+    }
+
+    /// After a record of `bytes` was written (or failed with errno `failure`): the size, the
+    /// flush per the policy; on failure the partial record is cut off again when possible.
+    private func finishAppend(item: Int, bytes: Int, failure: Int32?) throws(JournalError) {
+        if let e = failure {
             let restored = ftruncate(fd, off_t(size)) == 0
             let state = restored ? "the journal still holds its \(size) bytes of complete records"
                                  : "the journal ends with a partial record, dropped at resume"
             return try fail(.system(path, "cannot append the record of item \(item)", e, "; \(state)" + Self.advice(e)))
         }
-        size += UInt64(buffer.count)
+        size += UInt64(bytes)
         appended += 1
         unsynced = true
         switch syncPolicy {
@@ -756,20 +768,30 @@ public final class JournalWriter {
     }
 
     /// Writes all of `bytes`; nil, or the errno that stopped it.
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
-        bytes.withUnsafeBytes { raw -> Int32? in
-            var done = 0
-            while done < raw.count {
-                let n = write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                if n == 0 { return EIO }
-                done += n
+    private static func writeAll(_ fd: Int32, _ pieces: [UnsafeRawBufferPointer]) -> Int32? {
+        var vectors = pieces.filter { $0.count > 0 }.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count) }
+        var first = 0
+        while first < vectors.count {
+            let n = vectors.withUnsafeBufferPointer { writev(fd, $0.baseAddress! + first, Int32(min(vectors.count - first, 1024))) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return errno
             }
-            return nil
+            if n == 0 { return EIO }
+            var left = n   // a short write: skip what went out, go on with the rest
+            while left > 0 && first < vectors.count {
+                let v = vectors[first].iov_len
+                if left >= v {
+                    left -= v
+                    first += 1
+                } else {
+                    vectors[first].iov_base += left
+                    vectors[first].iov_len -= left
+                    left = 0
+                }
+            }
         }
+        return nil
     }
 
     /// fdatasync (the data and the size that reaches it, not the timestamps); nil or errno.

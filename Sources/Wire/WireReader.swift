@@ -91,10 +91,14 @@ public struct WireReader: Sendable {
         let start = offset
         let values = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
             storage.withUnsafeBytes { raw in
+                #if _endian(little)
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[start..<start + 8 * count]))
+                #else
                 for i in 0..<count {
                     let bits = raw.loadUnaligned(fromByteOffset: start + 8 * i, as: UInt64.self)
                     buffer[i] = Double(bitPattern: UInt64(littleEndian: bits))
                 }
+                #endif
             }
             initialized = count
         }
@@ -109,9 +113,13 @@ public struct WireReader: Sendable {
         let start = offset
         let values = [Int32](unsafeUninitializedCapacity: count) { buffer, initialized in
             storage.withUnsafeBytes { raw in
+                #if _endian(little)
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[start..<start + 4 * count]))
+                #else
                 for i in 0..<count {
                     buffer[i] = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * i, as: Int32.self))
                 }
+                #endif
             }
             initialized = count
         }
