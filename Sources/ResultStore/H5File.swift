@@ -143,6 +143,7 @@ public final class H5File: H5Group {
     /// Lock held.
     private init(path: String, fileID: hid_t, readOnly: Bool, swmrWriting: Bool) throws {
         let state = FileState(path: path, id: fileID, isReadOnly: readOnly, isSWMRWriting: swmrWriting)
+        state.closeOnExec()
         let root = H5Gopen2(fileID, "/", ttcg_H5P_DEFAULT())
         guard root >= 0 else {
             let error = state.failure(object: "/", action: "cannot open the root group")

@@ -56,18 +56,30 @@ final class FileState {
         return failure
     }
 
-    /// Points the file's descriptor at an anonymous in-memory file (lock held).
-    private func redirectToMemory() {
+    /// The file's descriptor, when the POSIX (sec2) driver holds one (lock held).
+    private func descriptor() -> Int32? {
         let fapl = H5Fget_access_plist(id)
-        guard fapl >= 0 else { clearErrorStack(); return }
+        guard fapl >= 0 else { clearErrorStack(); return nil }
         defer { H5Pclose(fapl) }
-        guard H5Pget_driver(fapl) == ttcg_H5FD_SEC2() else { return }
+        guard H5Pget_driver(fapl) == ttcg_H5FD_SEC2() else { return nil }
         var handle: UnsafeMutableRawPointer?
         guard H5Fget_vfd_handle(id, fapl, &handle) >= 0, let handle else {
             clearErrorStack()
-            return
+            return nil
         }
-        let descriptor = handle.load(as: Int32.self)
+        return handle.load(as: Int32.self)
+    }
+
+    /// Marks the file's descriptor close-on-exec (libhdf5 opens it without): a process this
+    /// one starts (`ttcg run`'s workers) must not hold the results file open (lock held).
+    func closeOnExec() {
+        guard let fd = descriptor() else { return }
+        _ = fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC)
+    }
+
+    /// Points the file's descriptor at an anonymous in-memory file (lock held).
+    private func redirectToMemory() {
+        guard let descriptor = descriptor() else { return }
         let memory = ttcg_memfd_create()
         guard memory >= 0 else { return }
         _ = dup2(memory, descriptor)

@@ -10,6 +10,32 @@ final class FileTests: XCTestCase {
         XCTAssertTrue(hdf5LibraryVersion.hasPrefix("1."), hdf5LibraryVersion)
     }
 
+    /// libhdf5 opens files without O_CLOEXEC; a process started afterwards (`ttcg run`'s
+    /// workers, with posix_spawn) would hold the results file open. Every open file's
+    /// descriptor is marked close-on-exec.
+    func testFileDescriptorsCloseOnExec() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("cloexec.h5")
+        func flags() throws -> [Int32] {
+            let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+            return try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap { name in
+                guard let fd = Int32(name),
+                      (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(name)")) == target else { return nil }
+                return fcntl(fd, F_GETFD)
+            }
+        }
+        let created = try H5File.create(path)
+        let whenCreated = try flags()
+        XCTAssertFalse(whenCreated.isEmpty, "no descriptor of \(path) found")
+        XCTAssertTrue(whenCreated.allSatisfy { $0 >= 0 && $0 & FD_CLOEXEC != 0 }, "created: \(whenCreated)")
+        try created.close()
+        let opened = try H5File.open(path, mode: .readWrite)
+        let whenOpened = try flags()
+        XCTAssertFalse(whenOpened.isEmpty, "no descriptor of \(path) found")
+        XCTAssertTrue(whenOpened.allSatisfy { $0 >= 0 && $0 & FD_CLOEXEC != 0 }, "opened: \(whenOpened)")
+        try opened.close()
+    }
+
     func testCreateReopenAndNestedGroups() throws {
         let dir = try TemporaryDirectory()
         let path = dir.path("results.h5")
