@@ -225,10 +225,8 @@ public final class H5Dataset: H5Object {
                 }
                 return
             }
-            let type = makeVariableStringType()
-            defer { H5Tclose(type) }
-            let dxpl = stringTransferList(count: strings.count)
-            defer { H5Pclose(dxpl) }
+            let type = makeVariableStringType(), dxpl = stringTransferList(count: strings.count)
+            defer { H5Tclose(type); H5Pclose(dxpl) }
             try withCStringArray(strings) { pointers in
                 try transfer(start: start, count: count, valueCount: strings.count, action: action) { memory, fileSpace in
                     H5Dwrite(id, type, memory, fileSpace, dxpl, pointers)
