@@ -168,7 +168,7 @@ public final class JournalWriter {
     /// message (`Codec.resultBlockBytes`), which the coordinator decoded with the same
     /// `Codec.decodeBlock` before accepting it, so the record reads back. Saves encoding,
     /// checking and copying hundreds of kilobytes a second a second time.
-    public func appendResult(item: Int, encodedBlock: UnsafeRawBufferPointer) throws(JournalError) {
+    public func appendResult(item: Int, encodedBlock: ArraySlice<UInt8>) throws(JournalError) {
         try usable()
         guard item >= 0, item < header.itemCount else {
             throw JournalError(path: path, kind: .usage, message: "cannot journal item \(item): the sweep has items 0..<\(header.itemCount)")
@@ -183,13 +183,13 @@ public final class JournalWriter {
         JournalFormat.appendLE(UInt32(payloadCount), to: &head)
         head.append(JournalFormat.Kind.result.rawValue)
         JournalFormat.appendLE(UInt32(item), to: &head)
-        let crc = CRC32C.checksum(encodedBlock, continuing: head.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[4...])) })
-        var tail: [UInt8] = []
-        JournalFormat.appendLE(crc, to: &tail)
-        let failure = head.withUnsafeBytes { h in
-            tail.withUnsafeBytes { t in Self.writeAll(fd, [h, encodedBlock, t]) }
+        let failure = encodedBlock.withUnsafeBytes { block in
+            let crc = CRC32C.checksum(block, continuing: head.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[4...])) })
+            var tail: [UInt8] = []
+            JournalFormat.appendLE(crc, to: &tail)
+            return head.withUnsafeBytes { h in tail.withUnsafeBytes { t in Self.writeAll(fd, [h, block, t]) } }
         }
-        try finishAppend(item: item, bytes: head.count + encodedBlock.count + tail.count, failure: failure)
+        try finishAppend(item: item, bytes: head.count + encodedBlock.count + 4, failure: failure)
     }
 
     /// Writes the framed record in `buffer` with one write(2), then flushes per the policy.

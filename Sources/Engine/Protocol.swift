@@ -289,15 +289,7 @@ public enum Codec {
         func size(_ c: Column) -> Int { c.perProvider ? count * providers : count }
         // The columns must be in the message before anything is allocated for them: a few
         // bytes claiming a huge block are rejected, not turned into gigabytes.
-        let needed = cols.reduce(0) { total, c in
-            let element: Int
-            switch c.kind {
-            case .float64, .int64: element = 8
-            case .int32: element = 4
-            case .uint8: element = 1
-            }
-            return total + 4 + element * size(c)
-        }
+        let needed = cols.reduce(0) { total, c in total + 4 + c.kind.byteSize * size(c) }
         guard r.remaining >= needed else {
             throw WireError.malformed("block of \(count) points x \(providers) providers needs \(needed) bytes of columns, the message has \(r.remaining)")
         }

@@ -147,15 +147,7 @@ public final class ResultsSession: ResultSink {
 
     /// As `write(_:item:)`, journaling the block's bytes as the worker sent them.
     public func write(_ block: ResultBlock, encoded: ArraySlice<UInt8>, item: WorkItem) throws {
-        var failure: JournalError?
-        encoded.withUnsafeBytes { bytes in
-            do throws(JournalError) {
-                try journal.appendResult(item: item.id, encodedBlock: bytes)   // first the truth
-            } catch {
-                failure = error
-            }
-        }
-        if let failure { throw failure }
+        try journal.appendResult(item: item.id, encodedBlock: encoded)   // first the truth
         try store(block, item: item)
     }
 
@@ -182,10 +174,8 @@ public final class ResultsSession: ResultSink {
 
     func snapshotIfDue() throws {
         try journal.syncIfDue()
-        let since = monotonicSeconds() - lastSnapshot
-        guard dirty, since >= max(snapshotSeconds, 10 * snapshotCost) else { return }
-        if Self.snapshotDue(sinceLast: since, period: snapshotSeconds, lastCost: snapshotCost,
-                            bytes: Int64(journal.size), lastBytes: snapshotBytes) {
+        if dirty, Self.snapshotDue(sinceLast: monotonicSeconds() - lastSnapshot, period: snapshotSeconds,
+                                   lastCost: snapshotCost, bytes: Int64(journal.size), lastBytes: snapshotBytes) {
             try guarded { try snapshot() }
         }
     }

@@ -45,25 +45,22 @@ public struct ResultsStaging: Sendable {
 }
 
 /// The block of a market's grid that one staged tile fills, and the HDF5 chunk of every
-/// column: dimensions before `dimension` of extent 1, `dimension` of `extent`, the rest
-/// whole. So a tile is `points` consecutive flat indices, one hyperslab, one chunk per
+/// column: leading dimensions of extent 1, one dimension cut, the rest whole. So a tile is `points` consecutive flat indices, one hyperslab, one chunk per
 /// column: written once, whole, when its last point arrives (no chunk written twice, no
 /// chunk filled with fill values first and overwritten later).
-public struct GridTile: Equatable, Sendable {
-    public var dimension: Int
-    public var extent: Int
+struct GridTile: Equatable, Sendable {
     /// The chunk shape over the grid's dimensions (per-provider columns add the providers).
-    public var shape: [Int]
-    public var points: Int
+    var shape: [Int]
+    var points: Int
 
     /// The largest such block of at most `target` points (at least one point).
-    public static func fitting(shape: [Int], target: Int) -> GridTile {
+    static func fitting(shape: [Int], target: Int) -> GridTile {
         var strides = [Int](repeating: 1, count: shape.count)
         for k in stride(from: shape.count - 2, through: 0, by: -1) { strides[k] = strides[k + 1] * max(1, shape[k + 1]) }
         let k = strides.firstIndex { $0 <= max(1, target) } ?? shape.count - 1
         let extent = max(1, min(max(1, shape[k]), max(1, target) / strides[k]))
         let chunk = Array(repeating: 1, count: k) + [extent] + shape[(k + 1)...].map { max(1, $0) }
-        return GridTile(dimension: k, extent: extent, shape: chunk, points: extent * strides[k])
+        return GridTile(shape: chunk, points: extent * strides[k])
     }
 }
 
@@ -95,27 +92,7 @@ struct StagedTiles {
     }
 }
 
-extension ColumnKind {
-    /// Bytes per value.
-    var byteSize: Int {
-        switch self {
-        case .float64, .int64: 8
-        case .int32: 4
-        case .uint8: 1
-        }
-    }
-}
-
 extension ResultBlock {
-    /// Every point pending again: NaN, -1 and 0, as a new block (errors and trajectories
-    /// are not kept in staged tiles).
-    mutating func makePending() {
-        for i in float64.indices { float64[i].withUnsafeMutableBufferPointer { $0.update(repeating: .nan) } }
-        for i in int32.indices { int32[i].withUnsafeMutableBufferPointer { $0.update(repeating: -1) } }
-        for i in int64.indices { int64[i].withUnsafeMutableBufferPointer { $0.update(repeating: -1) } }
-        for i in uint8.indices { uint8[i].withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
-    }
-
     /// Copies `count` points of `source` starting at global point `point` into this block.
     mutating func copyPoints(from source: ResultBlock, point: Int, count: Int) {
         let w = providers

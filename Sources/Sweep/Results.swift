@@ -7,6 +7,15 @@ import GameCore
 /// Element types of result columns.
 public enum ColumnKind: Sendable, Hashable {
     case float64, int32, int64, uint8
+
+    /// Bytes per value (on the wire, in the journal and in memory).
+    public var byteSize: Int {
+        switch self {
+        case .float64, .int64: 8
+        case .int32: 4
+        case .uint8: 1
+        }
+    }
 }
 
 /// One result column: a scalar per point, or one value per provider.
@@ -109,6 +118,15 @@ public struct ResultBlock: Sendable, Equatable {
         uint8 = cols.filter { $0.kind == .uint8 }.map { [UInt8](repeating: 0, count: size($0)) }
         errors = [:]
         trajectories = []
+    }
+
+    /// Every point pending again, as in a new block (NaN, -1 and 0); errors and
+    /// trajectories are left as they are. Reuses the block's storage.
+    public mutating func makePending() {
+        for i in float64.indices { float64[i].withUnsafeMutableBufferPointer { $0.update(repeating: .nan) } }
+        for i in int32.indices { int32[i].withUnsafeMutableBufferPointer { $0.update(repeating: -1) } }
+        for i in int64.indices { int64[i].withUnsafeMutableBufferPointer { $0.update(repeating: -1) } }
+        for i in uint8.indices { uint8[i].withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
     }
 
     /// A block of the given columns (each kind's columns in `ResultSchema.columns` order,
