@@ -533,6 +533,16 @@ func describe(_ s: SweepStatus) -> String {
 /// Polls the status socket until the drop counters reach `atLeast` and hold still for half a
 /// second (or `seconds` pass); the last status seen. It returns as soon as they settle, so a
 /// generous `seconds` costs nothing on a fast machine and keeps a slow one from failing.
+/// The first status for which `holds` is true, polled every 20 ms; nil after `seconds`.
+func firstStatus(_ client: StatusClient, seconds: Double, _ holds: (SweepStatus) -> Bool) -> SweepStatus? {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if let s = client.fetch(timeoutSeconds: 5), holds(s) { return s }
+        usleep(20_000)
+    }
+    return nil
+}
+
 func settledStatus(_ client: StatusClient, atLeast: Int, seconds: Double = 300) -> SweepStatus? {
     var seen: SweepStatus?
     var last = -1, stableSince = Date()
@@ -935,11 +945,18 @@ final class FuzzTests: XCTestCase {
         let main = try XCTUnwrap(tallies["main"]), status = try XCTUnwrap(tallies["status"])
         let phase1Seconds = Date().timeIntervalSince(started)
         let afterPhase1 = settledStatus(try StatusClient(connect: statusEndpoint), atLeast: main.counted + status.counted)
+        let after = try XCTUnwrap(afterPhase1, "no status answer after phase 1")
 
         // Phase 2: an honest worker plays the sweep while welcomed peers keep forging results.
-        let honest = startHonestWorker(endpoint)
+        // The forgers start first, and the worker only once the coordinator has counted some
+        // of their messages: a fast sweep must not end before any forgery was seen.
         let stop = Flag()
         let forger = Job { try fuzzForgedResults(corpus, endpoint: endpoint, until: stop) }
+        let forgeriesCounted = firstStatus(try StatusClient(connect: statusEndpoint), seconds: 300) {
+            counted($0) > counted(after)
+        }
+        XCTAssertNotNil(forgeriesCounted, "no forged message was counted before the honest worker started")
+        let honest = startHonestWorker(endpoint)
         XCTAssertTrue(honest.wait(seconds: 600), "the honest worker did not finish")
         // The worker is told DONE as the sweep ends: stop forging then, before the coordinator
         // process goes away under the forgers' blocking sends.
@@ -966,7 +983,6 @@ final class FuzzTests: XCTestCase {
         // The garbage is accounted for: every message the codec or the rules reject is counted
         // once. (A peer cap would refuse some hellos and then count that peer's heartbeats, so
         // the sum may exceed the tally by at most the messages that were valid.)
-        let after = try XCTUnwrap(afterPhase1, "no status answer after phase 1")
         XCTAssertGreaterThanOrEqual(counted(after), main.counted + status.counted, describe(after))
         XCTAssertLessThanOrEqual(counted(after), main.counted + status.counted + main.taken, describe(after))
         XCTAssertGreaterThan(after.droppedMalformed, 0)
