@@ -74,8 +74,8 @@ public struct EngineError: Error, CustomStringConvertible, Sendable {
 /// restarted): the worker says hello again instead of giving up.
 public let unknownWorkerReason = "unknown worker: say hello first"
 
-/// Seconds on a monotonic clock.
-func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+/// Seconds on a clock that only moves forward (for durations, never for dates).
+public func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
 /// A stop request that a signal handler (any thread) can make and the run loop reads.
 public final class StopFlag: @unchecked Sendable {
@@ -145,6 +145,15 @@ public final class Coordinator {
     /// Sum of the workers' credit: dispatch has nothing to do while it is 0.
     var creditTotal = 0
     let startTime = monotonicSeconds()
+    /// When the first item was leased and the last result stored (monotonic seconds; nil
+    /// until then): the sweep itself, without the set-up before it and the finish after.
+    var firstLeaseTime: Double?, lastResultTime: Double?
+    /// Seconds from the first item leased to the last result stored in this run (0 if no
+    /// item was played): what worker-process scaling is measured on.
+    public var sweepSeconds: Double {
+        guard let first = firstLeaseTime, let last = lastResultTime else { return 0 }
+        return max(0, last - first)
+    }
     var finished = false
     /// Set from outside (SIGINT, SIGTERM) to end `run` early; `interrupted` tells it did.
     public let stop = StopFlag()
@@ -392,6 +401,7 @@ public final class Coordinator {
             return
         }
         states[i] = .done
+        lastResultTime = monotonicSeconds()
         itemsDone += 1
         pointsDone += item.count
         pointsFailed += block.errors.count
@@ -405,6 +415,7 @@ public final class Coordinator {
     func retryOrFail(_ i: Int, message: String) {
         if Int(attempts[i]) >= options.maxAttempts {
             states[i] = .failed
+            lastResultTime = monotonicSeconds()
             itemsFailed += 1
             let item = plan.items[i]
             pointsFailed += item.count
@@ -447,7 +458,9 @@ public final class Coordinator {
                 queueHead += 1
                 guard states[i] == .queued else { continue }
                 attempts[i] += 1
-                states[i] = .leased(worker: w.id, attempt: attempts[i], since: monotonicSeconds())
+                let now = monotonicSeconds()
+                if firstLeaseTime == nil { firstLeaseTime = now }
+                states[i] = .leased(worker: w.id, attempt: attempts[i], since: now)
                 w.leased.insert(i)
                 w.credit -= 1
                 creditTotal -= 1

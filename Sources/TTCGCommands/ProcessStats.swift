@@ -24,10 +24,13 @@ func processCPUSeconds() -> (user: Double, system: Double) {
 }
 
 /// Writes `{"cpu_system_seconds": ..., "cpu_user_seconds": ..., "peak_rss_bytes": ...}` to
-/// `path` (replaced if it exists): what a benchmark or an operator's script reads.
-func writeProcessStats(to path: String) throws(CommandError) {
+/// `path` (replaced if it exists), plus `extra` numbers (e.g. `sweep_seconds`): what a
+/// benchmark or an operator's script reads.
+func writeProcessStats(to path: String, extra: [String: Double] = [:]) throws(CommandError) {
     let cpu = processCPUSeconds()
-    let text = "{\"cpu_system_seconds\": \(cpu.system), \"cpu_user_seconds\": \(cpu.user), \"peak_rss_bytes\": \(peakResidentBytes() ?? -1)}\n"
+    var fields = ["cpu_system_seconds": "\(cpu.system)", "cpu_user_seconds": "\(cpu.user)", "peak_rss_bytes": "\(peakResidentBytes() ?? -1)"]
+    for (key, value) in extra where value.isFinite { fields[key] = "\(value)" }
+    let text = "{" + fields.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}\n"
     do {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     } catch {

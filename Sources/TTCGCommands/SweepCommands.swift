@@ -202,6 +202,9 @@ public struct Run: ParsableCommand {
     @Flag(help: "Allow a plaintext --status-bind reachable from other machines.")
     var insecure = false
 
+    @Option(help: "At the end, write timings here (JSON: sweep_seconds from the first item leased to the last result stored, run_seconds, and the coordinator's peak_rss_bytes, cpu_user_seconds, cpu_system_seconds; workers not included).")
+    var stats: String?
+
     public init() {}
 
     public func validate() throws {
@@ -211,6 +214,7 @@ public struct Run: ParsableCommand {
     }
 
     public func run() throws {
+        let runStarted = monotonicSeconds()
         let (plan, json) = try loadPlan(spec)
         let session = try openSession(out, plan: plan, force: force, resume: resume, snapshotSeconds: snapshotSeconds)
         var options = CoordinatorOptions(bind: "tcp://127.0.0.1:*", statusBind: statusBind)
@@ -256,6 +260,9 @@ public struct Run: ParsableCommand {
         print("ttcg run: \(plan.spec.name): \(grouped(final.pointsDone)) games in \(String(format: "%.1f", seconds)) s "
               + "(\(grouped(Int(Double(final.pointsDone) / max(seconds, 1e-9)))) games/s, \(workers) worker\(workers == 1 ? "" : "s") x \(perWorker) threads) -> \(out)")
         try printSummary(out)
+        if let stats {
+            try writeProcessStats(to: stats, extra: ["sweep_seconds": coordinator.sweepSeconds, "run_seconds": monotonicSeconds() - runStarted])
+        }
         if final.pointsFailed > 0 {
             throw CommandError.failure("ttcg run: \(final.pointsFailed) of \(final.pointsTotal) games failed; see the errors groups of \(out)")
         }
@@ -320,7 +327,7 @@ public struct CoordinatorCommand: ParsableCommand {
     @Flag(help: "Allow plaintext traffic on an endpoint reachable from other machines (no CURVE keys).")
     var insecure = false
 
-    @Option(help: "At the end, write this process's peak memory and CPU time here (JSON: peak_rss_bytes, cpu_user_seconds, cpu_system_seconds).")
+    @Option(help: "At the end, write this process's peak memory and CPU time here (JSON: peak_rss_bytes, cpu_user_seconds, cpu_system_seconds, and sweep_seconds: first item leased to last result stored).")
     var stats: String?
 
     public init() {}
@@ -359,7 +366,7 @@ public struct CoordinatorCommand: ParsableCommand {
         _ = signals
         try conclude(coordinator, session, final, out: out, command: "ttcg coordinator")
         try printSummary(out)
-        if let stats { try writeProcessStats(to: stats) }
+        if let stats { try writeProcessStats(to: stats, extra: ["sweep_seconds": coordinator.sweepSeconds]) }
         if final.pointsFailed > 0 {
             throw CommandError.failure("ttcg coordinator: \(final.pointsFailed) of \(final.pointsTotal) games failed; see the errors groups of \(out)")
         }
