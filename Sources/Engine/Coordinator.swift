@@ -5,6 +5,7 @@
 // and is the only writer of the results (through a `ResultSink`).
 
 import Foundation
+import Profiles
 import Sweep
 import Wire
 
@@ -36,8 +37,18 @@ public struct CoordinatorOptions: Sendable {
     public var heartbeatMilliseconds: UInt32 = 1000
     /// A worker silent this long loses its leases.
     public var timeoutMilliseconds: UInt32 = 10_000
-    /// Attempts per item before it is recorded as failed.
+    /// Attempts per item before it is recorded as failed (and, when other workers are
+    /// connected, only once it failed on two of them).
     public var maxAttempts: Int = 3
+    /// Estimated seconds of work a worker holds at most (at least one item): enough to
+    /// hide the round trip, little enough that the tail is short.
+    public var lookaheadSeconds: Double = 1
+    /// A lease also expires when its item runs past 10x its estimate and at least this long,
+    /// even if the worker heartbeats.
+    public var itemTimeoutSeconds: Double = 60
+    /// A worker whose failures were refuted (the same items succeeded elsewhere) this many
+    /// times, more often than it succeeded, gets no more items.
+    public var quarantineAfter: Int = 3
     /// After the last item: how long to keep answering status clients and telling late
     /// workers the sweep is done.
     public var lingerSeconds: Double = 0.2
@@ -99,16 +110,39 @@ public final class Coordinator {
         let peer: [UInt8]
         let hello: Hello
         var credit = 0
-        var leased = Set<Int>()
+        /// Its leases (its own and copies) in the order sent: the order it plays them.
+        var order: [Lease] = []
+        /// Estimated seconds of its leased items, at its speed.
+        var outstanding = 0.0
         var lastSeen: Double
+        /// When it last answered an item (or said hello): its current item started then.
+        var lastFinish: Double
+        /// Its play times over the cost model's estimates (moving average; 1: average).
+        var speed = 1.0
+        /// Seconds it reported playing items.
+        var busySeconds = 0.0
         var itemsDone = 0
         var pointsDone = 0
+        /// Items it failed that later succeeded on another worker.
+        var failuresRefuted = 0
+        /// No more items: its failures were refuted by other workers (`quarantineAfter`).
+        var quarantined = false
         init(id: Int, peer: [UInt8], hello: Hello, now: Double) {
             self.id = id
             self.peer = peer
             self.hello = hello
             self.lastSeen = now
+            self.lastFinish = now
         }
+        var name: String { "\(hello.host):\(hello.pid)" }
+        func holds(_ i: Int) -> Bool { order.contains { $0.item == i } }
+    }
+
+    /// An item leased to a worker, when, and its estimate then (seconds at that worker's speed).
+    struct Lease {
+        var item: Int
+        var at: Double
+        var estimate: Double
     }
 
     public let plan: SweepPlan
@@ -134,7 +168,25 @@ public final class Coordinator {
     var queue: [Int]          // item ids, taken from `queueHead`
     var queueHead = 0
     var workers: [[UInt8]: WorkerState] = [:]
+    var workersByID: [Int: WorkerState] = [:]
     var nextWorkerID = 1
+    /// Items put back (failed, lost or taken from a stalled worker): leased before the queue.
+    var requeued: [Int] = []
+    /// The second holder of an item copied to an idle worker at the tail (at most one copy).
+    var copies: [Int: Int] = [:]
+    /// The workers an item failed on (so a retry goes elsewhere, and one node cannot fail it).
+    var failedOn: [Int: [Int]] = [:]
+    /// Hosts and pids of quarantined workers: a quarantined worker saying hello again stays so.
+    var quarantinedNames = Set<String>()
+    var costs: CostModel
+    /// Copies made at the tail, leases taken from workers past an item's deadline.
+    var itemsCopied = 0, leasesExpired = 0
+    /// The cost model's seconds of the items done in this run (the cost-weighted rate).
+    var workDone = 0.0
+    /// Seconds the workers reported playing items in this run (utilization: this over
+    /// workers x `sweepSeconds`).
+    public private(set) var workerBusySeconds = 0.0
+    var pointsDoneByMarket: [Int]
     var itemsDone = 0, itemsFailed = 0, pointsDone = 0, pointsFailed = 0, failedItemPoints = 0
     var pointsAtStart = 0
     var lastErrors: [Int: String] = [:]
@@ -169,6 +221,8 @@ public final class Coordinator {
                                markets: marketsJSON, heartbeatMilliseconds: options.heartbeatMilliseconds,
                                timeoutMilliseconds: options.timeoutMilliseconds)
         tag = sweepTag(plan.spec.hash)
+        costs = CostModel(plan: plan)
+        pointsDoneByMarket = [Int](repeating: 0, count: plan.markets.count)
         states = [ItemState](repeating: .queued, count: plan.items.count)
         attempts = [UInt32](repeating: 0, count: plan.items.count)
         queue = []
@@ -177,11 +231,13 @@ public final class Coordinator {
                 states[item.id] = .done
                 itemsDone += 1
                 pointsDone += item.count
+                pointsDoneByMarket[item.market] += item.count
             } else {
                 queue.append(item.id)
             }
         }
         pointsAtStart = pointsDone
+        costs.startRemaining { alreadyDone.contains($0) }
         if options.curve == nil && !options.insecure {
             for endpoint in [options.bind] + (options.statusBind.map { [$0] } ?? []) where !isLoopbackEndpoint(endpoint) {
                 throw EngineError("ttcg coordinator: \(endpoint) is reachable from other machines; give CURVE keys (--curve-secret, --authorized-keys; see ttcg keygen) or pass --insecure", exitCode: 2)
@@ -266,6 +322,7 @@ public final class Coordinator {
                 lastHeartbeat = now
                 for w in workers.values { send(.heartbeat, to: w.peer) }
                 expireSilentWorkers(now: now)
+                expireOverdueItems(now: now)
                 do {
                     try sink.tick()
                 } catch {
@@ -279,6 +336,9 @@ public final class Coordinator {
                 lastProgress = now
                 progress(status())
             }
+        }
+        if !interrupted {
+            log("sweep finished: \(itemsDone) items done, \(itemsFailed) failed; \(itemsRedone) re-queued, \(itemsCopied) tail copies, \(leasesExpired) leases past their deadline")
         }
         for w in workers.values { send(.done, to: w.peer) }
         // Tell late workers the sweep is over, and answer status clients, for a moment.
@@ -324,7 +384,7 @@ public final class Coordinator {
                 return
             }
             if let old = workers[m.peer] {
-                release(old)
+                release(old, why: "said hello again")
             } else if workers.count >= options.maxWorkers {
                 refusedPeers += 1
                 send(.refuse(reason: "too many workers (\(options.maxWorkers)); try again later"), to: m.peer)
@@ -333,7 +393,10 @@ public final class Coordinator {
             let w = WorkerState(id: nextWorkerID, peer: m.peer, hello: hello, now: now)
             nextWorkerID += 1
             workers[m.peer] = w
+            workersByID[w.id] = w
             lastWelcome[m.peer] = now
+            w.quarantined = quarantinedNames.contains(w.name)
+            log("worker \(w.id) joined: host \(jsonQuoted(hello.host)), pid \(hello.pid), \(hello.threads) threads\(w.quarantined ? " (quarantined before: no items)" : "")")
             send(.welcome(welcome), to: m.peer)
             return
         }
@@ -346,23 +409,25 @@ public final class Coordinator {
         w.lastSeen = now
         switch message {
         case .ready(let credit):
+            guard !w.quarantined else { return }
             let before = w.credit
             w.credit = min(w.credit + Int(credit), 64)
             creditTotal += w.credit - before
         case .heartbeat:
             break
-        case .result(let sweep, let id, let attempt, let block):
+        case .result(let sweep, let id, let attempt, let seconds, let block):
             guard sweep == tag else { droppedNotLeased += 1; return }
-            accept(block, encoded: Codec.resultBlockBytes(ofBody: m.frames[1]), id: Int(id), attempt: attempt, from: w)
-        case .failed(let sweep, let id, let attempt, let error):
+            accept(block, encoded: Codec.resultBlockBytes(ofBody: m.frames[1]), id: Int(id), attempt: attempt, seconds: seconds, from: w)
+        case .failed(let sweep, let id, let attempt, let seconds, let error):
             let i = Int(id)
-            guard sweep == tag, i < states.count, states[i] == .leased(worker: w.id, attempt: attempt, since: leaseTime(i)) else {
+            guard sweep == tag, i < states.count, isLeased(i, to: w, attempt: attempt) else {
                 droppedNotLeased += 1
                 return
             }
-            w.leased.remove(i)
-            lastErrors[i] = error
-            retryOrFail(i, message: error)
+            w.busySeconds += seconds
+            workerBusySeconds += seconds
+            w.lastFinish = now
+            failed(i, on: w, message: error)
         default:
             droppedMalformed += 1   // a worker does not send welcome, item, done, status...
         }
@@ -373,25 +438,30 @@ public final class Coordinator {
         return -1
     }
 
-    func accept(_ block: ResultBlock, encoded: ArraySlice<UInt8>, id i: Int, attempt: UInt32, from w: WorkerState) {
+    /// Whether `i` is leased to `w` (as its holder or as the copy) under `attempt`.
+    func isLeased(_ i: Int, to w: WorkerState, attempt: UInt32) -> Bool {
+        guard case .leased(let owner, let a, _) = states[i], a == attempt else { return false }
+        return owner == w.id || copies[i] == w.id
+    }
+
+    func accept(_ block: ResultBlock, encoded: ArraySlice<UInt8>, id i: Int, attempt: UInt32, seconds: Double, from w: WorkerState) {
         guard i < states.count else { droppedMalformed += 1; return }
         let item = plan.items[i]
         switch states[i] {
         case .done, .failed:
             droppedDuplicate += 1
             return
-        case .leased(let owner, let a, _) where owner == w.id && a == attempt:
-            break
         default:
-            droppedNotLeased += 1
-            return
+            guard isLeased(i, to: w, attempt: attempt) else {
+                droppedNotLeased += 1
+                return
+            }
         }
         guard block.start == item.start, block.count == item.count,
               block.providers == plan.markets[item.market].market.providerCount else {
             droppedMalformed += 1
             return
         }
-        w.leased.remove(i)
         do {
             try sink.write(block, encoded: encoded, item: item)
         } catch {
@@ -400,78 +470,37 @@ public final class Coordinator {
             stop.request()
             return
         }
+        let now = monotonicSeconds()
+        let estimate = w.order.first { $0.item == i }?.estimate ?? 0
+        dropLease(i, from: w)
+        w.lastFinish = now
+        w.busySeconds += seconds
+        workerBusySeconds += seconds
+        if estimate > 0 && seconds > 0 {
+            w.speed = min(100, max(0.01, 0.8 * w.speed + 0.2 * w.speed * seconds / estimate))
+        }
+        costs.learn(item, seconds: seconds, speed: w.speed)
+        workDone += costs.estimate(item)
+        // The other holder of a copied item need not play it.
+        if let other = otherHolder(of: i, than: w) {
+            dropLease(i, from: other)
+            send(.revoke(sweep: tag, id: UInt32(i)), to: other.peer)
+        }
+        copies[i] = nil
         states[i] = .done
-        lastResultTime = monotonicSeconds()
+        costs.finished(item)
+        lastResultTime = now
         itemsDone += 1
         pointsDone += item.count
+        pointsDoneByMarket[item.market] += item.count
         pointsFailed += block.errors.count
         w.itemsDone += 1
         w.pointsDone += item.count
+        refuteFailures(of: i, succeededOn: w)
     }
 
     /// Set when the sink fails; `run` callers turn it into an error.
-    public private(set) var fatalStore: String?
-
-    func retryOrFail(_ i: Int, message: String) {
-        if Int(attempts[i]) >= options.maxAttempts {
-            states[i] = .failed
-            lastResultTime = monotonicSeconds()
-            itemsFailed += 1
-            let item = plan.items[i]
-            pointsFailed += item.count
-            failedItemPoints += item.count
-            do {
-                try sink.recordFailure(item: item, message: message)
-            } catch {
-                fatalStore = "\(error)"
-                stop.request()
-            }
-        } else {
-            states[i] = .queued
-            queue.append(i)
-            itemsRedone += 1
-        }
-    }
-
-    /// A worker gone: its leases go back to the queue (each counts as an attempt).
-    func release(_ w: WorkerState) {
-        for i in w.leased.sorted() {
-            retryOrFail(i, message: "worker \(w.hello.host):\(w.hello.pid) went silent while playing this item")
-        }
-        w.leased.removeAll()
-        creditTotal -= w.credit
-        w.credit = 0
-        workers[w.peer] = nil
-        lastWelcome[w.peer] = nil
-    }
-
-    func expireSilentWorkers(now: Double) {
-        let limit = Double(options.timeoutMilliseconds) / 1000
-        for w in workers.values where now - w.lastSeen > limit { release(w) }
-    }
-
-    func dispatch() {
-        guard creditTotal > 0, queueHead < queue.count else { return }
-        for w in workers.values.sorted(by: { $0.id < $1.id }) where w.credit > 0 {
-            while w.credit > 0 && queueHead < queue.count {
-                let i = queue[queueHead]
-                queueHead += 1
-                guard states[i] == .queued else { continue }
-                attempts[i] += 1
-                let now = monotonicSeconds()
-                if firstLeaseTime == nil { firstLeaseTime = now }
-                states[i] = .leased(worker: w.id, attempt: attempts[i], since: now)
-                w.leased.insert(i)
-                w.credit -= 1
-                creditTotal -= 1
-                send(.item(sweep: tag, id: UInt32(i), attempt: attempts[i]), to: w.peer)
-            }
-        }
-        if queueHead > 4096 && queueHead * 2 > queue.count {
-            queue.removeFirst(queueHead)
-            queueHead = 0
-        }
-    }
+    public internal(set) var fatalStore: String?
 
     func answerStatus(_ m: RoutedMessage, on s: ZMQSocket) {
         if let curveGuard, !curveGuard.admits(m) {
@@ -485,27 +514,35 @@ public final class Coordinator {
         _ = try? s.send(to: m.peer, Codec.encode(.statusReply(json: status().json())), dontWait: true)
     }
 
-    /// A snapshot of the sweep.
+    /// A snapshot of the sweep. The ETA is cost-weighted: the cost model's seconds of work
+    /// left over the work done per second since the first item was leased.
     public func status() -> SweepStatus {
         let now = monotonicSeconds()
         let elapsed = now - startTime
         var leased = 0
         for s in states { if case .leased = s { leased += 1 } }
         let rate = elapsed > 0 ? Double(pointsDone - pointsAtStart) / elapsed : 0
-        let remaining = plan.pointCount - pointsDone - failedItemPoints
+        var eta: Double? = nil
+        if let first = firstLeaseTime, workDone > 0, now > first {
+            eta = costs.remainingSeconds / (workDone / (now - first))
+        }
         return SweepStatus(
             job: plan.spec.name, specHash: plan.spec.hash, finished: finished,
             itemsTotal: plan.items.count, itemsDone: itemsDone, itemsLeased: leased,
             itemsQueued: plan.items.count - itemsDone - itemsFailed - leased, itemsFailed: itemsFailed,
             pointsTotal: plan.pointCount, pointsDone: pointsDone, pointsFailed: pointsFailed,
-            gamesPerSecond: rate, etaSeconds: rate > 0 ? Double(max(0, remaining)) / rate : nil,
+            gamesPerSecond: rate, etaSeconds: finished ? 0 : eta,
             elapsedSeconds: elapsed,
             workers: workers.values.sorted { $0.id < $1.id }.map {
                 WorkerStatus(id: $0.id, host: $0.hello.host, pid: Int($0.hello.pid), threads: Int($0.hello.threads),
-                             itemsDone: $0.itemsDone, leased: $0.leased.count, lastHeartbeatAge: now - $0.lastSeen)
+                             itemsDone: $0.itemsDone, leased: $0.order.count, lastHeartbeatAge: now - $0.lastSeen,
+                             state: $0.quarantined ? "quarantined" : "active", busySeconds: $0.busySeconds)
             },
             droppedMalformed: droppedMalformed, droppedDuplicate: droppedDuplicate,
             droppedNotLeased: droppedNotLeased, refusedPeers: refusedPeers + (curveGuard?.refusedCount ?? 0),
-            itemsRedone: itemsRedone)
+            itemsRedone: itemsRedone, itemsCopied: itemsCopied, leasesExpired: leasesExpired,
+            markets: plan.markets.enumerated().map {
+                MarketProgress(name: $0.element.name, pointsTotal: $0.element.pointCount, pointsDone: pointsDoneByMarket[$0.offset])
+            })
     }
 }

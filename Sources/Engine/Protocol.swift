@@ -8,7 +8,7 @@ import Sweep
 import Wire
 
 /// The protocol version; a peer with another one is refused with a message saying so.
-public let protocolVersion: UInt16 = 1
+public let protocolVersion: UInt16 = 2
 
 /// Limits that keep memory bounded whatever a peer sends.
 public enum ProtocolLimits {
@@ -53,6 +53,9 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
     case statusRequest = 10
     /// coordinator -> client: the status as JSON text.
     case statusReply = 11
+    /// coordinator -> worker: skip this item if it has not started (another worker's copy
+    /// of it was stored first).
+    case revoke = 12
 }
 
 /// A decoded message.
@@ -62,8 +65,10 @@ public enum Message: Sendable, Equatable {
     case refuse(reason: String)
     case ready(credit: UInt32)
     case item(sweep: UInt64, id: UInt32, attempt: UInt32)
-    case result(sweep: UInt64, id: UInt32, attempt: UInt32, block: ResultBlock)
-    case failed(sweep: UInt64, id: UInt32, attempt: UInt32, error: String)
+    /// `seconds`: how long the worker took to play the item (the coordinator's cost model).
+    case result(sweep: UInt64, id: UInt32, attempt: UInt32, seconds: Double, block: ResultBlock)
+    case failed(sweep: UInt64, id: UInt32, attempt: UInt32, seconds: Double, error: String)
+    case revoke(sweep: UInt64, id: UInt32)
     case heartbeat
     case done
     case statusRequest
@@ -82,6 +87,7 @@ public enum Message: Sendable, Equatable {
         case .done: return .done
         case .statusRequest: return .statusRequest
         case .statusReply: return .statusReply
+        case .revoke: return .revoke
         }
     }
 }
@@ -149,16 +155,21 @@ public enum Codec {
             body.writeUInt64(sweep)
             body.writeUInt32(id)
             body.writeUInt32(attempt)
-        case .result(let sweep, let id, let attempt, let block):
+        case .result(let sweep, let id, let attempt, let seconds, let block):
             body.writeUInt64(sweep)
             body.writeUInt32(id)
             body.writeUInt32(attempt)
+            body.writeFloat64(seconds)
             encode(block, into: &body)
-        case .failed(let sweep, let id, let attempt, let error):
+        case .failed(let sweep, let id, let attempt, let seconds, let error):
             body.writeUInt64(sweep)
             body.writeUInt32(id)
             body.writeUInt32(attempt)
+            body.writeFloat64(seconds)
             body.writeString(error)
+        case .revoke(let sweep, let id):
+            body.writeUInt64(sweep)
+            body.writeUInt32(id)
         case .heartbeat, .done, .statusRequest:
             break
         case .statusReply(let json):
@@ -223,9 +234,14 @@ public enum Codec {
         case .item: return .item(sweep: try r.readUInt64(), id: try r.readUInt32(), attempt: try r.readUInt32())
         case .result:
             let sweep = try r.readUInt64(), id = try r.readUInt32(), attempt = try r.readUInt32()
-            return .result(sweep: sweep, id: id, attempt: attempt, block: try decodeBlock(&r))
+            let seconds = try readPlaySeconds(&r)
+            return .result(sweep: sweep, id: id, attempt: attempt, seconds: seconds, block: try decodeBlock(&r))
         case .failed:
-            return .failed(sweep: try r.readUInt64(), id: try r.readUInt32(), attempt: try r.readUInt32(), error: try r.readString(maxUTF8Count: text))
+            let sweep = try r.readUInt64(), id = try r.readUInt32(), attempt = try r.readUInt32()
+            let seconds = try readPlaySeconds(&r)
+            return .failed(sweep: sweep, id: id, attempt: attempt, seconds: seconds, error: try r.readString(maxUTF8Count: text))
+        case .revoke:
+            return .revoke(sweep: try r.readUInt64(), id: try r.readUInt32())
         case .heartbeat: return .heartbeat
         case .done: return .done
         case .statusRequest: return .statusRequest
@@ -233,10 +249,18 @@ public enum Codec {
         }
     }
 
+    /// The seconds a worker says an item took: finite, 0 or more, at most a year.
+    static func readPlaySeconds(_ r: inout WireReader) throws -> Double {
+        let seconds = try r.readFloat64(.finite)
+        guard seconds >= 0 && seconds <= 3.2e7 else { throw WireError.malformed("play seconds \(seconds) outside 0...3.2e7") }
+        return seconds
+    }
+
     // MARK: result blocks
 
-    /// Bytes of a RESULT body before its block: sweep tag (8), item id (4), attempt (4).
-    static let resultBlockOffset = 16
+    /// Bytes of a RESULT body before its block: sweep tag (8), item id (4), attempt (4),
+    /// seconds (8).
+    static let resultBlockOffset = 24
 
     /// The encoded block of a RESULT message's body (the second frame): what the journal
     /// stores as it came (`JournalWriter.appendResult(item:encodedBlock:)`).

@@ -11,11 +11,28 @@ public struct WorkerStatus: Sendable, Equatable, Codable {
     public var leased: Int
     /// Seconds since the worker was last heard from.
     public var lastHeartbeatAge: Double
+    /// "active", or "quarantined" (its failures were refuted elsewhere; it gets no items).
+    public var state: String
+    /// Seconds it reported playing items.
+    public var busySeconds: Double
 
     enum CodingKeys: String, CodingKey {
-        case id, host, pid, threads, leased
+        case id, host, pid, threads, leased, state
         case itemsDone = "items_done"
         case lastHeartbeatAge = "last_heartbeat_age"
+        case busySeconds = "busy_seconds"
+    }
+}
+
+/// One market's progress.
+public struct MarketProgress: Sendable, Equatable, Codable {
+    public var name: String
+    public var pointsTotal: Int
+    public var pointsDone: Int
+
+    enum CodingKeys: String, CodingKey {
+        case name
+        case pointsTotal = "points_total", pointsDone = "points_done"
     }
 }
 
@@ -40,12 +57,18 @@ public struct SweepStatus: Sendable, Equatable, Codable {
     public var droppedDuplicate: Int
     public var droppedNotLeased: Int
     public var refusedPeers: Int
-    /// Items put back in the queue after a worker failed or fell silent.
+    /// Items put back in the queue after a worker failed, fell silent or stalled.
     public var itemsRedone: Int
+    /// Copies of items given to idle workers at the tail, and leases taken back from items
+    /// that ran past their deadline.
+    public var itemsCopied: Int
+    public var leasesExpired: Int
+    /// Per market, in spec order.
+    public var markets: [MarketProgress]
 
     enum CodingKeys: String, CodingKey {
-        case job, finished, workers
-        case itemsRedone = "items_redone"
+        case job, finished, workers, markets
+        case itemsRedone = "items_redone", itemsCopied = "items_copied", leasesExpired = "leases_expired"
         case specHash = "spec_hash"
         case itemsTotal = "items_total", itemsDone = "items_done", itemsLeased = "items_leased"
         case itemsQueued = "items_queued", itemsFailed = "items_failed"

@@ -13,11 +13,9 @@ public struct WorkerOptions: Sendable {
     public var connect: String
     /// Threads per item (0: every core).
     public var threads: Int = 0
-    /// Items in flight (leased, queued or playing) at least; more when items are quick:
-    /// the worker keeps about 0.1 s of work in flight, up to `maxCredit`, so tiny items are
-    /// not throttled by the round trip and long ones are not hoarded.
-    public var credit: UInt32 = 2
-    public var maxCredit: UInt32 = 32
+    /// Items asked for (leased, queued or playing): the coordinator sends fewer, about its
+    /// `--lookahead-seconds` of estimated work, so this only caps what a worker can hold.
+    public var credit: UInt32 = 64
     /// Give up when no coordinator answers for this long (at start and after losing one).
     public var connectTimeoutSeconds: Double = 30
     public var host: String = ProcessInfo.processInfo.hostName
@@ -40,19 +38,37 @@ public enum WorkerExit: Equatable, Sendable {
     case timedOut(String)
 }
 
-/// Results computed on the compute queue, waiting for the I/O thread.
+/// Results computed on the compute queue, waiting for the I/O thread; and the items the
+/// coordinator revoked, which the compute queue skips if it has not started them.
 private final class Outbox: @unchecked Sendable {
     private let lock = NSLock()
-    /// A result, the seconds its item took to play, and the connection it was asked on.
-    private var messages: [(Message, Double, Int)] = []
-    func push(_ m: Message, seconds: Double, connection: Int) {
-        lock.lock(); messages.append((m, seconds, connection)); lock.unlock()
+    /// A result (nil: a revoked item skipped), the seconds its item took to play, and the
+    /// connection it was asked on.
+    private var messages: [(Message?, Double, Int)] = []
+    /// Items received and not yet answered, and those of them revoked.
+    private var pending = Set<UInt32>(), revoked = Set<UInt32>()
+    func received(_ id: UInt32) { lock.lock(); pending.insert(id); lock.unlock() }
+    func push(_ m: Message?, id: UInt32, seconds: Double, connection: Int) {
+        lock.lock()
+        messages.append((m, seconds, connection))
+        pending.remove(id)
+        revoked.remove(id)
+        lock.unlock()
     }
-    func drain() -> [(Message, Double, Int)] {
+    func drain() -> [(Message?, Double, Int)] {
         lock.lock(); defer { lock.unlock() }
         let out = messages
         messages.removeAll(keepingCapacity: true)
         return out
+    }
+    func revoke(_ id: UInt32) {
+        lock.lock()
+        if pending.contains(id) { revoked.insert(id) }
+        lock.unlock()
+    }
+    func isRevoked(_ id: UInt32) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        return revoked.contains(id)
     }
 }
 
@@ -131,11 +147,7 @@ public final class Worker {
         var connection = 0
         /// Moving average of the seconds an item takes.
         var itemSeconds = 0.0
-        func wantedInFlight() -> Int {
-            let floor = Int(options.credit), ceiling = max(floor, Int(options.maxCredit))
-            guard itemSeconds > 0 else { return floor }
-            return min(ceiling, max(floor, Int((0.1 / itemSeconds).rounded(.up))))
-        }
+        func wantedInFlight() -> Int { Int(max(1, options.credit)) }
 
         func send(_ m: Message) {
             _ = try? socket.send(Codec.encode(m), dontWait: true)
@@ -168,6 +180,7 @@ public final class Worker {
             }
             for (m, seconds, itemConnection) in outbox.drain() {
                 if itemConnection == connection { inFlight -= 1 }
+                guard let m else { continue }   // revoked before it started
                 itemsPlayed += 1
                 itemSeconds = itemSeconds == 0 ? seconds : 0.8 * itemSeconds + 0.2 * seconds
                 if welcomed { send(m) }
@@ -243,13 +256,19 @@ public final class Worker {
                 let item = box.plan.items[Int(id)]
                 let threads = options.threads, empty = options.emptyItems, outbox = self.outbox, wake = self.wake
                 let itemConnection = connection
+                outbox.received(id)
                 let play: @Sendable () -> Void = {
+                    if outbox.isRevoked(id) {
+                        outbox.push(nil, id: id, seconds: 0, connection: itemConnection)
+                        return
+                    }
                     let started = monotonicSeconds()
                     let block = empty ? ResultBlock(start: item.start, count: item.count,
                                                     providers: box.plan.markets[item.market].market.providerCount)
                                       : box.plan.evaluate(item, threads: threads)
-                    outbox.push(.result(sweep: sweep, id: id, attempt: attempt, block: block),
-                                seconds: monotonicSeconds() - started, connection: itemConnection)
+                    let seconds = monotonicSeconds() - started
+                    outbox.push(.result(sweep: sweep, id: id, attempt: attempt, seconds: seconds, block: block),
+                                id: id, seconds: seconds, connection: itemConnection)
                 }
                 if itemSeconds > 0 && itemSeconds < 0.001 {
                     // Items this quick are played right here: a hand-off to the compute queue
@@ -261,6 +280,10 @@ public final class Worker {
                         wake.ring()
                     }
                 }
+            case .revoke(let sweep, let id):
+                // Another worker's copy of this item was stored first: skip it if not started.
+                guard welcomed, let box = plan, sweep == sweepTag(box.hash) else { continue }
+                outbox.revoke(id)
             case .heartbeat:
                 break
             case .done:

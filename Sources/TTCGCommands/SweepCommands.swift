@@ -202,7 +202,7 @@ public struct Run: ParsableCommand {
     @Flag(help: "Allow a plaintext --status-bind reachable from other machines.")
     var insecure = false
 
-    @Option(help: "At the end, write timings here (JSON: sweep_seconds from the first item leased to the last result stored, run_seconds, and the coordinator's peak_rss_bytes, cpu_user_seconds, cpu_system_seconds; workers not included).")
+    @Option(help: "At the end, write timings here (JSON: sweep_seconds from the first item leased to the last result stored, run_seconds, worker_busy_seconds the workers reported playing items, and the coordinator's peak_rss_bytes, cpu_user_seconds, cpu_system_seconds; workers not included).")
     var stats: String?
 
     public init() {}
@@ -261,7 +261,8 @@ public struct Run: ParsableCommand {
               + "(\(grouped(Int(Double(final.pointsDone) / max(seconds, 1e-9)))) games/s, \(workers) worker\(workers == 1 ? "" : "s") x \(perWorker) threads) -> \(out)")
         try printSummary(out)
         if let stats {
-            try writeProcessStats(to: stats, extra: ["sweep_seconds": coordinator.sweepSeconds, "run_seconds": monotonicSeconds() - runStarted])
+            try writeProcessStats(to: stats, extra: ["sweep_seconds": coordinator.sweepSeconds, "run_seconds": monotonicSeconds() - runStarted,
+                                                    "worker_busy_seconds": coordinator.workerBusySeconds])
         }
         if final.pointsFailed > 0 {
             throw CommandError.failure("ttcg run: \(final.pointsFailed) of \(final.pointsTotal) games failed; see the errors groups of \(out)")
@@ -327,7 +328,7 @@ public struct CoordinatorCommand: ParsableCommand {
     @Flag(help: "Allow plaintext traffic on an endpoint reachable from other machines (no CURVE keys).")
     var insecure = false
 
-    @Option(help: "At the end, write this process's peak memory and CPU time here (JSON: peak_rss_bytes, cpu_user_seconds, cpu_system_seconds, and sweep_seconds: first item leased to last result stored).")
+    @Option(help: "At the end, write this process's peak memory and CPU time here (JSON: peak_rss_bytes, cpu_user_seconds, cpu_system_seconds, sweep_seconds: first item leased to last result stored, worker_busy_seconds: what the workers reported playing items).")
     var stats: String?
 
     public init() {}
@@ -350,7 +351,7 @@ public struct CoordinatorCommand: ParsableCommand {
         options.lingerSeconds = linger
         options.curve = try serverCurve(secret: curveSecret, authorized: authorizedKeys)
         options.insecure = insecure
-        options.log = { FileHandle.standardError.write(Data("ttcg coordinator: \($0)\n".utf8)) }
+        options.log = { FileHandle.standardError.write(Data("ttcg coordinator: \(utcTimestamp()) \($0)\n".utf8)) }
         let coordinator: Coordinator
         do {
             coordinator = try Coordinator(plan: plan, sink: session, options: options, marketsJSON: json, alreadyDone: session.doneItems)
@@ -366,7 +367,7 @@ public struct CoordinatorCommand: ParsableCommand {
         _ = signals
         try conclude(coordinator, session, final, out: out, command: "ttcg coordinator")
         try printSummary(out)
-        if let stats { try writeProcessStats(to: stats, extra: ["sweep_seconds": coordinator.sweepSeconds]) }
+        if let stats { try writeProcessStats(to: stats, extra: ["sweep_seconds": coordinator.sweepSeconds, "worker_busy_seconds": coordinator.workerBusySeconds]) }
         if final.pointsFailed > 0 {
             throw CommandError.failure("ttcg coordinator: \(final.pointsFailed) of \(final.pointsTotal) games failed; see the errors groups of \(out)")
         }
@@ -478,4 +479,9 @@ public struct StatusCommand: ParsableCommand {
         out += s.workers.isEmpty ? "  no workers connected" : table.rendered()
         return out
     }
+}
+
+/// Now in UTC, ISO 8601 with milliseconds (`2026-12-03T13:52:50.123Z`): the time of a log line.
+func utcTimestamp(_ date: Date = Date()) -> String {
+    date.formatted(.iso8601.year().month().day().timeZone(separator: .omitted).time(includingFractionalSeconds: true).timeSeparator(.colon).dateSeparator(.dash).dateTimeSeparator(.standard))
 }

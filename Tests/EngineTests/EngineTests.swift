@@ -137,9 +137,9 @@ final class EngineTests: XCTestCase {
                 case .welcome: _ = try? s.send(Codec.encode(.ready(credit: 1)))
                 case .item(let sweep, let id, let attempt):
                     if id == 0 {
-                        _ = try? s.send(Codec.encode(.failed(sweep: sweep, id: id, attempt: attempt, error: "boom \(attempt)")))
+                        _ = try? s.send(Codec.encode(.failed(sweep: sweep, id: id, attempt: attempt, seconds: 0, error: "boom \(attempt)")))
                     } else {
-                        _ = try? s.send(Codec.encode(.result(sweep: sweep, id: id, attempt: attempt, block: plan.evaluate(plan.items[Int(id)], threads: 1))))
+                        _ = try? s.send(Codec.encode(.result(sweep: sweep, id: id, attempt: attempt, seconds: 0, block: plan.evaluate(plan.items[Int(id)], threads: 1))))
                     }
                     _ = try? s.send(Codec.encode(.ready(credit: 1)))
                 case .done: finished = true
@@ -173,7 +173,7 @@ final class EngineTests: XCTestCase {
         let final = try coordinator.run()
         XCTAssertTrue(honest.wait())
         let reply = try XCTUnwrap(try old.receive(timeout: .seconds(5)))
-        XCTAssertEqual(try Codec.decode(reply), .refuse(reason: "protocol version 99 is not supported; this coordinator speaks version 1"))
+        XCTAssertEqual(try Codec.decode(reply), .refuse(reason: "protocol version 99 is not supported; this coordinator speaks version \(protocolVersion)"))
         XCTAssertEqual(final.refusedPeers, 1)
         XCTAssertEqual(final.droppedMalformed, 1)
         old.close()
@@ -202,24 +202,24 @@ final class EngineTests: XCTestCase {
         let block = plan.evaluate(plan.items.last!, threads: 1)
         let messages: [Message] = [
             .hello(Hello(host: "h", pid: 1, threads: 2)), .ready(credit: 3), .item(sweep: 7, id: 4, attempt: 5),
-            .failed(sweep: 7, id: 1, attempt: 2, error: "x"), .heartbeat, .done, .statusRequest, .statusReply(json: "{}"),
+            .failed(sweep: 7, id: 1, attempt: 2, seconds: 0, error: "x"), .heartbeat, .done, .statusRequest, .statusReply(json: "{}"),
             .refuse(reason: "r"),
             .welcome(Welcome(specHash: "a", specText: "b", specSource: "c", markets: ["d", "e"], heartbeatMilliseconds: 6, timeoutMilliseconds: 7)),
         ]
         for m in messages { XCTAssertEqual(try Codec.decode(Codec.encode(m)), m) }
-        guard case .result(_, _, _, let decoded) = try Codec.decode(Codec.encode(.result(sweep: 1, id: 9, attempt: 1, block: block))) else {
+        guard case .result(_, _, _, _, let decoded) = try Codec.decode(Codec.encode(.result(sweep: 1, id: 9, attempt: 1, seconds: 0, block: block))) else {
             return XCTFail("not a result")
         }
         XCTAssertTrue(decoded.isIdentical(to: block))
         XCTAssertFalse(block.trajectories.isEmpty)
         // Every truncation of a result is rejected, never a crash.
-        let frames = Codec.encode(.result(sweep: 1, id: 9, attempt: 1, block: block))
+        let frames = Codec.encode(.result(sweep: 1, id: 9, attempt: 1, seconds: 0, block: block))
         for cut in stride(from: 0, to: frames[1].count, by: max(1, frames[1].count / 500)) {
             XCTAssertThrowsError(try Codec.decode([frames[0], Array(frames[1][..<cut])]))
         }
         XCTAssertThrowsError(try Codec.decode([frames[0]]))
         XCTAssertThrowsError(try Codec.decode([Array("XXXX".utf8) + [1, 0, 6], frames[1]]))
-        XCTAssertThrowsError(try Codec.decode([Array("TTCG".utf8) + [1, 0, 200], []]))
+        XCTAssertThrowsError(try Codec.decode([Array("TTCG".utf8) + [UInt8(protocolVersion & 0xFF), UInt8(protocolVersion >> 8), 200], []]))
     }
 }
 

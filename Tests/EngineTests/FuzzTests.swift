@@ -131,13 +131,13 @@ struct FuzzCorpus: Sendable {
         tag = sweepTag(plan.spec.hash)
         let plan = self.plan, tag = self.tag
         blocks = plan.items.map { plan.evaluate($0, threads: 1) }
-        results = plan.items.map { Codec.encode(.result(sweep: tag, id: UInt32($0.id), attempt: 1, block: plan.evaluate($0, threads: 1))) }
+        results = plan.items.map { Codec.encode(.result(sweep: tag, id: UInt32($0.id), attempt: 1, seconds: 0, block: plan.evaluate($0, threads: 1))) }
         lengthOffsets = blocks.map(Self.lengthOffsets)
         workerMessages = [
             Codec.encode(.hello(Hello(host: "fuzz", pid: 7, threads: 1))),
             Codec.encode(.ready(credit: 0)),
             Codec.encode(.heartbeat),
-            Codec.encode(.failed(sweep: tag, id: 0, attempt: 1, error: "forged failure")),
+            Codec.encode(.failed(sweep: tag, id: 0, attempt: 1, seconds: 0, error: "forged failure")),
             Codec.encode(.statusRequest),
         ]
         coordinatorMessages = [
@@ -302,8 +302,8 @@ struct MessageFuzzer {
             let id: UInt32 = random.chance(0.3) ? UInt32.max : UInt32(items + Int.random(in: 0...1000, using: &random))
             let kind = random.chance(0.7)
             return ("item id out of range", kind
-                ? Codec.encode(.result(sweep: corpus.tag, id: id, attempt: 1, block: corpus.blocks[i]))
-                : Codec.encode(.failed(sweep: corpus.tag, id: id, attempt: 1, error: "x")))
+                ? Codec.encode(.result(sweep: corpus.tag, id: id, attempt: 1, seconds: 0, block: corpus.blocks[i]))
+                : Codec.encode(.failed(sweep: corpus.tag, id: id, attempt: 1, seconds: 0, error: "x")))
         case 61..<66:
             let i = Int.random(in: 0..<items, using: &random)
             var block = corpus.blocks[i]
@@ -313,7 +313,7 @@ struct MessageFuzzer {
             if let t = block.trajectories.indices.randomElement(using: &random), random.chance(0.3), !block.trajectories[t].trajectory.welfare.isEmpty {
                 block.trajectories[t].trajectory.welfare[0] = .nan
             }
-            return ("NaN or infinity in a result", Codec.encode(.result(sweep: corpus.tag, id: UInt32(i), attempt: UInt32.random(in: 1...3, using: &random), block: block)))
+            return ("NaN or infinity in a result", Codec.encode(.result(sweep: corpus.tag, id: UInt32(i), attempt: UInt32.random(in: 1...3, using: &random), seconds: 0, block: block)))
         case 66..<74:
             let i = Int.random(in: 0..<items, using: &random)
             var frames = corpus.results[i]
@@ -322,7 +322,7 @@ struct MessageFuzzer {
             return ("result for an item not leased", frames)
         case 74..<78:
             let i = Int.random(in: 0..<items, using: &random)
-            return ("failed for an item not leased", Codec.encode(.failed(sweep: corpus.tag, id: UInt32(i), attempt: UInt32.random(in: 1...3, using: &random), error: "forged")))
+            return ("failed for an item not leased", Codec.encode(.failed(sweep: corpus.tag, id: UInt32(i), attempt: UInt32.random(in: 1...3, using: &random), seconds: 0, error: "forged")))
         case 78..<81:
             let i = Int.random(in: 0..<items, using: &random)
             var frames = corpus.results[i]
@@ -331,7 +331,7 @@ struct MessageFuzzer {
             return ("another sweep tag", frames)
         case 81..<83:
             let i = Int.random(in: 0..<items, using: &random), j = (i + 1) % items
-            return ("another item's block", Codec.encode(.result(sweep: corpus.tag, id: UInt32(i), attempt: 1, block: corpus.blocks[j])))
+            return ("another item's block", Codec.encode(.result(sweep: corpus.tag, id: UInt32(i), attempt: 1, seconds: 0, block: corpus.blocks[j])))
         case 83..<87:
             return ("duplicate", last)
         case 87..<91:
@@ -853,7 +853,7 @@ final class FuzzTests: XCTestCase {
                 rejected += 1
             }
         }
-        XCTAssertGreaterThan(rejected, 25_000)
+        XCTAssertGreaterThan(rejected, 22_500)
     }
 
     /// The codec alone: mutated frames decode or throw, never trap.
@@ -876,7 +876,9 @@ final class FuzzTests: XCTestCase {
         // allocate (see testTinyResultClaimingAHugeBlockIsRejectedCheaply).
         print("codec fuzz: 200,000 messages, \(decoded) decoded, \(rejected) rejected, in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; " +
               "peak memory growth \(String(format: "%.1f", rss.stop())) MB")
-        XCTAssertGreaterThan(rejected, 100_000)
+        // Most mutations are rejected (a flipped bit in a play time or a result value may
+        // still make a valid message).
+        XCTAssertGreaterThan(rejected, 90_000)
         // Every truncation and every third single-bit flip of a full result.
         let body = corpus.results[corpus.results.count - 1]
         for cut in 0..<body[1].count {
@@ -1014,10 +1016,11 @@ final class FuzzTests: XCTestCase {
             body.writeUInt64(0)          // sweep tag
             body.writeUInt32(0)          // item
             body.writeUInt32(1)          // attempt
+            body.writeFloat64(0)         // seconds
             body.writeUInt64(0)          // start point
             body.writeUInt32(count)
             body.writeUInt32(providers)  // ... and no columns at all
-            return [Array("TTCG".utf8) + [1, 0, MessageType.result.rawValue], body.bytes]
+            return [Array("TTCG".utf8) + [UInt8(protocolVersion & 0xFF), UInt8(protocolVersion >> 8), MessageType.result.rawValue], body.bytes]
         }
         let items = try makePlan(FuzzCorpus.spec).0.items.count
         for (count, providers) in [(UInt32(100_000), UInt32(100)), (100_000, 100_000)] {
@@ -1178,12 +1181,12 @@ func fuzzForgedResults(_ corpus: FuzzCorpus, endpoint: String, until stop: Flag)
             let attempt = UInt32.random(in: 1...3, using: &random)
             let message: Message
             switch Int.random(in: 0..<3, using: &random) {
-            case 0: message = .result(sweep: corpus.tag, id: UInt32(i), attempt: attempt, block: corpus.blocks[i])
+            case 0: message = .result(sweep: corpus.tag, id: UInt32(i), attempt: attempt, seconds: 0, block: corpus.blocks[i])
             case 1:
                 var block = corpus.blocks[i]
                 block.float64[0][0] = .nan
-                message = .result(sweep: corpus.tag, id: UInt32(i), attempt: attempt, block: block)
-            default: message = .failed(sweep: corpus.tag, id: UInt32(i), attempt: attempt, error: "forged")
+                message = .result(sweep: corpus.tag, id: UInt32(i), attempt: attempt, seconds: 0, block: block)
+            default: message = .failed(sweep: corpus.tag, id: UInt32(i), attempt: attempt, seconds: 0, error: "forged")
             }
             guard try s.send(Codec.encode(message)) else { continue }
             tally.sent += 1

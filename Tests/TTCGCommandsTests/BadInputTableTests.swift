@@ -80,15 +80,15 @@ final class BadInputTableTests: XCTestCase {
             switch row.command[1] {
             case "bad-magic": try peer.send([Array("XXXX".utf8) + [1, 0, 4], [0, 0, 0, 0]])
             case "other-version": try peer.send([Array("TTCG".utf8) + [9, 0, 1], hello[1]])
-            case "unknown-type": try peer.send([Array("TTCG".utf8) + [1, 0, 200], []])
+            case "unknown-type": try peer.send([Array("TTCG".utf8) + [UInt8(protocolVersion & 0xFF), UInt8(protocolVersion >> 8), 200], []])
             case "three-frames": try peer.send(hello + [[1]])
             case "truncated-hello": try peer.send([hello[0], Array(hello[1].dropLast(3))])
             case "result-before-hello":
-                try peer.send(Codec.encode(.result(sweep: tag, id: 0, attempt: 1, block: someBlock)))
+                try peer.send(Codec.encode(.result(sweep: tag, id: 0, attempt: 1, seconds: 0, block: someBlock)))
             case "result-not-leased":
                 try peer.send(hello)
                 XCTAssertNotNil(try peer.receive(timeout: .seconds(10)), "welcome")
-                try peer.send(Codec.encode(.result(sweep: tag, id: 0, attempt: 1, block: someBlock)))
+                try peer.send(Codec.encode(.result(sweep: tag, id: 0, attempt: 1, seconds: 0, block: someBlock)))
             default: XCTFail("row \(row.number): unknown message kind \(row.command[1])")
             }
             // The counter grows (allow the coordinator a moment: the deadline only guards
