@@ -127,6 +127,8 @@ public final class Coordinator {
         var failuresRefuted = 0
         /// No more items: its failures were refuted by other workers (`quarantineAfter`).
         var quarantined = false
+        /// An item of it ran past its deadline: no more items until it answers one.
+        var stalled = false
         init(id: Int, peer: [UInt8], hello: Hello, now: Double) {
             self.id = id
             self.peer = peer
@@ -416,9 +418,11 @@ public final class Coordinator {
         case .heartbeat:
             break
         case .result(let sweep, let id, let attempt, let seconds, let block):
+            w.stalled = false
             guard sweep == tag else { droppedNotLeased += 1; return }
             accept(block, encoded: Codec.resultBlockBytes(ofBody: m.frames[1]), id: Int(id), attempt: attempt, seconds: seconds, from: w)
         case .failed(let sweep, let id, let attempt, let seconds, let error):
+            w.stalled = false
             let i = Int(id)
             guard sweep == tag, i < states.count, isLeased(i, to: w, attempt: attempt) else {
                 droppedNotLeased += 1

@@ -8,7 +8,7 @@ import Foundation
 import GameCore
 import Sweep
 
-struct CostModel {
+public struct CostModel: Sendable {
     /// Beta buckets per market: perfect rationality, and decades of finite beta from
     /// below 0.01 to 1e6 and above (the dynamics' length depends on beta).
     static let betaBuckets = 10
@@ -26,7 +26,7 @@ struct CostModel {
     /// Prior units and seconds of everything measured: what a unit costs here.
     private var measuredUnits = 0.0, measuredSeconds = 0.0
 
-    init(plan: SweepPlan) {
+    public init(plan: SweepPlan) {
         self.plan = plan
         let classes = plan.markets.count * Self.betaBuckets
         prior = [Double](repeating: 1, count: classes)
@@ -46,7 +46,7 @@ struct CostModel {
     }
 
     /// Counts every item not in `done` as remaining.
-    mutating func startRemaining(excluding done: (Int) -> Bool) {
+    public mutating func startRemaining(excluding done: (Int) -> Bool) {
         for item in plan.items where !done(item.id) { remainingPoints[classOf(item)] += Double(item.count) }
     }
 
@@ -75,13 +75,13 @@ struct CostModel {
     }
 
     /// Seconds `item` is expected to take on a worker of average speed.
-    func estimate(_ item: WorkItem) -> Double {
+    public func estimate(_ item: WorkItem) -> Double {
         Double(item.count) * secondsPerPoint(classOf(item))
     }
 
     /// A worker played `item` in `seconds`; `speed` is that worker's speed relative to the
     /// model (1: average), so a slow node does not make every item look expensive.
-    mutating func learn(_ item: WorkItem, seconds: Double, speed: Double) {
+    public mutating func learn(_ item: WorkItem, seconds: Double, speed: Double) {
         guard seconds.isFinite, seconds >= 0, item.count > 0 else { return }
         let c = classOf(item)
         let normalized = seconds / max(speed, 1e-3) / Double(item.count)
@@ -91,13 +91,13 @@ struct CostModel {
     }
 
     /// `item` is done or failed for good: no longer remaining.
-    mutating func finished(_ item: WorkItem) {
+    public mutating func finished(_ item: WorkItem) {
         let c = classOf(item)
         remainingPoints[c] = max(0, remainingPoints[c] - Double(item.count))
     }
 
     /// Seconds of work left, on one worker of average speed.
-    var remainingSeconds: Double {
+    public var remainingSeconds: Double {
         var total = 0.0
         for c in remainingPoints.indices where remainingPoints[c] > 0 { total += remainingPoints[c] * secondsPerPoint(c) }
         return total

@@ -58,31 +58,59 @@ extension Coordinator {
     }
 
     /// An item that lost its last holder: queued again, or failed for good once it used
-    /// its attempts and failed on two workers (or on the only ones there are).
+    /// its attempts and failed on two workers. One that used its attempts on one worker
+    /// waits for another (`nextItem`), or fails when no worker can take it (`failParkedItems`).
     func retryOrFail(_ i: Int, message: String) {
-        let failedWorkers = Set(failedOn[i] ?? [])
-        let elsewhere = workers.values.contains { !$0.quarantined && !failedWorkers.contains($0.id) }
-        if Int(attempts[i]) >= options.maxAttempts && (failedWorkers.count >= 2 || !elsewhere) {
-            states[i] = .failed
-            lastResultTime = monotonicSeconds()
-            itemsFailed += 1
-            let item = plan.items[i]
-            pointsFailed += item.count
-            failedItemPoints += item.count
-            costs.finished(item)
-            failedOn[i] = nil
-            log("item \(i) failed after \(attempts[i]) attempts on \(failedWorkers.count) worker\(failedWorkers.count == 1 ? "" : "s"): \(jsonQuoted(message))")
-            do {
-                try sink.recordFailure(item: item, message: message)
-            } catch {
-                fatalStore = "\(error)"
-                stop.request()
-            }
+        if Int(attempts[i]) >= options.maxAttempts && Set(failedOn[i] ?? []).count >= 2 {
+            failForGood(i, message: message)
         } else {
             states[i] = .queued
             requeued.append(i)
             itemsRedone += 1
         }
+    }
+
+    func failForGood(_ i: Int, message: String) {
+        let failedWorkers = Set(failedOn[i] ?? [])
+        states[i] = .failed
+        lastResultTime = monotonicSeconds()
+        itemsFailed += 1
+        let item = plan.items[i]
+        pointsFailed += item.count
+        failedItemPoints += item.count
+        costs.finished(item)
+        failedOn[i] = nil
+        log("item \(i) failed after \(attempts[i]) attempts on \(failedWorkers.count) worker\(failedWorkers.count == 1 ? "" : "s"): \(jsonQuoted(message))")
+        do {
+            try sink.recordFailure(item: item, message: message)
+        } catch {
+            fatalStore = "\(error)"
+            stop.request()
+        }
+    }
+
+    /// Whether `w` may take re-queued item `i`: not if it failed it already and either the
+    /// item used its attempts or another worker could take it.
+    func mayTake(_ i: Int, _ w: WorkerState) -> Bool {
+        guard let ids = failedOn[i], ids.contains(w.id) else { return true }
+        if Int(attempts[i]) >= options.maxAttempts { return false }
+        return !workers.values.contains { !$0.quarantined && $0 !== w && !ids.contains($0.id) }
+    }
+
+    /// Nothing is queued or leased, and no connected worker may take the re-queued items
+    /// left: they used their attempts and failed on every worker there is, so they fail
+    /// for good. (With no worker connected, they wait for one.)
+    func failParkedItems() {
+        guard !requeued.isEmpty, queueHead >= queue.count,
+              workers.values.allSatisfy({ $0.order.isEmpty }) else { return }
+        let active = workers.values.filter { !$0.quarantined }
+        guard !active.isEmpty else { return }   // wait for a worker
+        let parked = requeued.filter { i in
+            states[i] == .queued && Int(attempts[i]) >= options.maxAttempts && !active.contains { mayTake(i, $0) }
+        }
+        guard parked.count == requeued.filter({ states[$0] == .queued }).count else { return }
+        requeued.removeAll()
+        for i in parked { failForGood(i, message: lastErrors[i] ?? "failed on every worker") }
     }
 
     /// Item `i` succeeded on `w`: workers it failed on before had their failure refuted.
@@ -163,6 +191,8 @@ extension Coordinator {
             // What it holds behind that item waits as long: give it to others.
             takeBack(from: w, why: "stalled on item \(i)")
             w.lastFinish = now
+            // No more items until it answers one.
+            w.stalled = true
         }
     }
 
@@ -170,9 +200,7 @@ extension Coordinator {
     /// `w` while another worker could take it), then the queue.
     func nextItem(for w: WorkerState) -> Int? {
         if !requeued.isEmpty {
-            for (k, i) in requeued.enumerated() where states[i] == .queued {
-                if let ids = failedOn[i], ids.contains(w.id),
-                   workers.values.contains(where: { !$0.quarantined && $0 !== w && !ids.contains($0.id) }) { continue }
+            for (k, i) in requeued.enumerated() where states[i] == .queued && mayTake(i, w) {
                 requeued.remove(at: k)
                 return i
             }
@@ -207,10 +235,11 @@ extension Coordinator {
     }
 
     func dispatch() {
+        failParkedItems()
         guard creditTotal > 0 else { return }
         let now = monotonicSeconds()
         var queueEmpty = false
-        for w in workers.values.sorted(by: { $0.id < $1.id }) where w.credit > 0 && !w.quarantined {
+        for w in workers.values.sorted(by: { $0.id < $1.id }) where w.credit > 0 && !w.quarantined && !w.stalled {
             while w.credit > 0 && (w.order.isEmpty || w.outstanding < options.lookaheadSeconds) {
                 guard let i = nextItem(for: w) else { queueEmpty = true; break }
                 lease(i, to: w, now: now)
@@ -227,20 +256,18 @@ extension Coordinator {
     /// most loaded other worker would reach last.
     func copyTail(now: Double) {
         guard workers.values.contains(where: { w in w.order.contains { copies[$0.item] == nil } }) else { return }
-        for w in workers.values.sorted(by: { $0.id < $1.id }) where w.credit > 0 && !w.quarantined {
+        for w in workers.values.sorted(by: { $0.id < $1.id }) where w.credit > 0 && !w.quarantined && !w.stalled {
             while w.credit > 0 && w.order.count < 2 {
                 var best: (worker: WorkerState, item: Int)? = nil
                 var bestLeft = 0.0
                 for other in workers.values where other !== w && other.outstanding > bestLeft {
                     guard let k = other.order.lastIndex(where: { copies[$0.item] == nil && !w.holds($0.item) && !(failedOn[$0.item]?.contains(w.id) ?? false) }) else { continue }
                     let last = other.order[k]
-                    // The item it plays now is worth copying only when it runs long (a
-                    // straggler); one queued behind others is worth it while they take longer
-                    // than it would here.
+                    // One queued behind others is copied (this worker plays it now, that one
+                    // would later); the one it plays now only when it runs long (a straggler).
                     if k == 0 {
-                        guard now - max(last.at, other.lastFinish) > 2 * last.estimate else { continue }
-                    } else {
-                        guard other.outstanding - last.estimate > costs.estimate(plan.items[last.item]) * w.speed * 0.5 else { continue }
+                        let expected = max(last.estimate, costs.estimate(plan.items[last.item]) * other.speed)
+                        guard now - max(last.at, other.lastFinish) > 2 * expected else { continue }
                     }
                     best = (other, last.item)
                     bestLeft = other.outstanding
