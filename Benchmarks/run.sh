@@ -154,6 +154,11 @@ for label, key, target, unit in [
     ("games/s, 2 worker processes x 1 thread (scaling.yaml)", "scaling_games_per_second_2_workers", None, "games/s"),
     ("speed-up 1 -> 2 worker processes", "scaling_ratio", 1.8, "x"),
     ("speed-up 1 -> 2 worker processes, paper grid (ttcg run, median of 7)", "scaling_paper_ratio", 1.8, "x"),
+    ("the same, the sweep alone (first item leased to last result, --stats)", "scaling_paper_sweep_ratio", None, "x"),
+    ("speed-up 1 -> 2 worker processes, heterogeneous.yaml (ttcg run, median of 5)", "heterogeneous_ratio", 1.8, "x"),
+    ("the same, the sweep alone", "heterogeneous_sweep_ratio", None, "x"),
+    ("utilization, 2 workers: busy seconds / (2 x sweep seconds), heterogeneous.yaml", "heterogeneous_utilization", 0.9, "x"),
+    ("simulated cluster: 256 workers, 50,000 one-game items through ttcg coordinator", "cluster_256_items_per_second", None, "items/s"),
     ("journal: 256-point results appended, never flushed", "journal_never_records_per_second", None, "records/s"),
     ("journal: appended, flushed every second (default)", "journal_standard_records_per_second", None, "records/s"),
     ("journal: appended, flushed after every record", "journal_every_record_records_per_second", None, "records/s"),
@@ -173,7 +178,7 @@ for label, key, target, unit in [
         verdict = f"PASS ({v / target:.1f}x margin)"
     else:
         verdict, failed = "FAIL", True
-    rows.append((label, shown, "-", "-", "-", "7" if key == "scaling_paper_ratio" else "5",
+    rows.append((label, shown, "-", "-", "-", "7" if key.startswith("scaling_paper") else "3" if key.startswith("cluster") else "5",
                  f">= {target:,} {unit}" if target else "-", verdict))
 # The coordinator's data path (issue 12): (label, key, target, "max" or "min", unit)
 datapath = [
@@ -184,6 +189,8 @@ datapath = [
     ("coordinator CPU per game, 324,000 games (9 markets)", "datapath_cpu_us_per_game_324k", 2.0, "max", "µs"),
     ("coordinator CPU per game, paper grid (42,120 games)", "datapath_cpu_us_per_game_paper", None, "max", "µs"),
     ("ttcg run, one-game spec (fixed overhead)", "overhead_one_game_seconds", 0.15, "max", "s"),
+    ("tail (last queued item leased to the end) over the longest item, heterogeneous.yaml", "heterogeneous_tail_over_longest_item", 2.0, "max", "x"),
+    ("coordinator CPU per item, 256 simulated workers (one-game items)", "cluster_256_cpu_us_per_item", None, "max", "µs"),
 ]
 for label, key, target, sense, unit in datapath:
     if key not in engine:
@@ -196,7 +203,7 @@ for label, key, target, sense, unit in datapath:
         verdict = f"PASS ({target / v:.1f}x margin)"
     else:
         verdict, failed = "FAIL", True
-    rows.append((label, f"{v:,.2f} {unit}", "-", "-", "-", "1" if "rss" in key or "1e7" in key else "3", f"<= {target} {unit}" if target else "-", verdict))
+    rows.append((label, f"{v:,.2f} {unit}", "-", "-", "-", "1" if "rss" in key or "1e7" in key else "5" if key.startswith("heterogeneous") else "3", f"<= {target} {unit}" if target else "-", verdict))
 if "datapath_peak_rss_mb_1e5" in engine and "datapath_peak_rss_mb_1e7" in engine:
     ratio = float(engine["datapath_peak_rss_mb_1e7"]) / float(engine["datapath_peak_rss_mb_1e5"])
     ok = ratio <= 1.2

@@ -188,6 +188,15 @@ public final class Coordinator {
     /// Seconds the workers reported playing items in this run (utilization: this over
     /// workers x `sweepSeconds`).
     public private(set) var workerBusySeconds = 0.0
+    /// When the last queued item was leased (nothing left to hand out but copies), and the
+    /// longest play time reported: the tail is judged against that item.
+    var queueDrainedTime: Double?
+    public private(set) var longestItemSeconds = 0.0
+    /// Seconds from the last queued item leased to the last result stored.
+    public var tailSeconds: Double {
+        guard let drained = queueDrainedTime, let last = lastResultTime else { return 0 }
+        return max(0, last - drained)
+    }
     var pointsDoneByMarket: [Int]
     var itemsDone = 0, itemsFailed = 0, pointsDone = 0, pointsFailed = 0, failedItemPoints = 0
     var pointsAtStart = 0
@@ -480,6 +489,7 @@ public final class Coordinator {
         w.lastFinish = now
         w.busySeconds += seconds
         workerBusySeconds += seconds
+        longestItemSeconds = max(longestItemSeconds, seconds)
         if estimate > 0 && seconds > 0 {
             w.speed = min(100, max(0.01, 0.8 * w.speed + 0.2 * w.speed * seconds / estimate))
         }

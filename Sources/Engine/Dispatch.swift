@@ -225,6 +225,7 @@ extension Coordinator {
         } else {
             attempts[i] += 1
             states[i] = .leased(worker: w.id, attempt: attempts[i], since: now)
+            if queueHead >= queue.count && requeued.isEmpty { queueDrainedTime = now }
         }
         w.order.append(Lease(item: i, at: now, estimate: estimate))
         w.outstanding += estimate

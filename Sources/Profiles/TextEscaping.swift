@@ -24,6 +24,12 @@ public func jsonQuoted(_ s: String) -> String {
     return out + "\""
 }
 
+/// Text from outside (a peer's host name, a file's field) as it may be shown on a
+/// terminal: unchanged when every character is printable, else as a JSON string literal.
+public func printable(_ s: String) -> String {
+    s.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7f && !(0x80...0x9f).contains($0.value) } ? s : jsonQuoted(s)
+}
+
 /// A CSV cell: quoted (with doubled quotes) only when it holds a comma, quote or line break.
 public func csvQuoted(_ s: String) -> String {
     guard s.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return s }

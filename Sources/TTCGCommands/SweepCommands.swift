@@ -169,6 +169,25 @@ func megabytes(_ bytes: Double) -> String {
     bytes >= 1e9 ? String(format: "%.1f GB", bytes / 1e9) : String(format: "%.1f MB", bytes / 1e6)
 }
 
+/// How the coordinator hands out work (`ttcg run` and `ttcg coordinator`; docs/protocol.md).
+struct DispatchOptions: ParsableArguments {
+    @Option(help: "Estimated seconds of work a worker holds at most (at least one item).")
+    var lookaheadSeconds: Double = 1
+
+    @Option(help: "A lease also expires when its item runs past 10x its estimate and at least this many seconds.")
+    var itemTimeout: Double = 60
+
+    func validate() throws {
+        guard lookaheadSeconds >= 0 && lookaheadSeconds <= 3600 else { throw ValidationError("--lookahead-seconds: expected seconds in 0...3600, got \(lookaheadSeconds)") }
+        guard itemTimeout > 0 && itemTimeout.isFinite else { throw ValidationError("--item-timeout: expected seconds > 0, got \(itemTimeout)") }
+    }
+
+    func apply(to options: inout CoordinatorOptions) {
+        options.lookaheadSeconds = lookaheadSeconds
+        options.itemTimeoutSeconds = itemTimeout
+    }
+}
+
 /// `ttcg run SPEC`: a coordinator in this process and N worker processes over loopback.
 public struct Run: ParsableCommand {
     public static let configuration = CommandConfiguration(
@@ -202,8 +221,10 @@ public struct Run: ParsableCommand {
     @Flag(help: "Allow a plaintext --status-bind reachable from other machines.")
     var insecure = false
 
-    @Option(help: "At the end, write timings here (JSON: sweep_seconds from the first item leased to the last result stored, run_seconds, worker_busy_seconds the workers reported playing items, and the coordinator's peak_rss_bytes, cpu_user_seconds, cpu_system_seconds; workers not included).")
+    @Option(help: "At the end, write timings here (JSON: sweep_seconds from the first item leased to the last result stored, run_seconds, worker_busy_seconds the workers reported playing items, tail_seconds from the last queued item leased to the end, longest_item_seconds, and the coordinator's peak_rss_bytes, cpu_user_seconds, cpu_system_seconds; workers not included).")
     var stats: String?
+
+    @OptionGroup var dispatch: DispatchOptions
 
     public init() {}
 
@@ -219,6 +240,7 @@ public struct Run: ParsableCommand {
         let session = try openSession(out, plan: plan, force: force, resume: resume, snapshotSeconds: snapshotSeconds)
         var options = CoordinatorOptions(bind: "tcp://127.0.0.1:*", statusBind: statusBind)
         options.insecure = insecure
+        dispatch.apply(to: &options)
         options.heartbeatMilliseconds = 500
         options.timeoutMilliseconds = 10_000
         // The linger tells late workers the sweep is over and answers status clients; with
@@ -262,7 +284,8 @@ public struct Run: ParsableCommand {
         try printSummary(out)
         if let stats {
             try writeProcessStats(to: stats, extra: ["sweep_seconds": coordinator.sweepSeconds, "run_seconds": monotonicSeconds() - runStarted,
-                                                    "worker_busy_seconds": coordinator.workerBusySeconds])
+                                                    "worker_busy_seconds": coordinator.workerBusySeconds,
+                                                    "tail_seconds": coordinator.tailSeconds, "longest_item_seconds": coordinator.longestItemSeconds])
         }
         if final.pointsFailed > 0 {
             throw CommandError.failure("ttcg run: \(final.pointsFailed) of \(final.pointsTotal) games failed; see the errors groups of \(out)")
@@ -328,8 +351,10 @@ public struct CoordinatorCommand: ParsableCommand {
     @Flag(help: "Allow plaintext traffic on an endpoint reachable from other machines (no CURVE keys).")
     var insecure = false
 
-    @Option(help: "At the end, write this process's peak memory and CPU time here (JSON: peak_rss_bytes, cpu_user_seconds, cpu_system_seconds, sweep_seconds: first item leased to last result stored, worker_busy_seconds: what the workers reported playing items).")
+    @Option(help: "At the end, write this process's peak memory and CPU time here (JSON: peak_rss_bytes, cpu_user_seconds, cpu_system_seconds, sweep_seconds: first item leased to last result stored, worker_busy_seconds: what the workers reported playing items, tail_seconds: last queued item leased to the end, longest_item_seconds).")
     var stats: String?
+
+    @OptionGroup var dispatch: DispatchOptions
 
     public init() {}
 
@@ -348,6 +373,7 @@ public struct CoordinatorCommand: ParsableCommand {
         options.heartbeatMilliseconds = heartbeatMs
         options.timeoutMilliseconds = timeoutMs
         options.maxAttempts = attempts
+        dispatch.apply(to: &options)
         options.lingerSeconds = linger
         options.curve = try serverCurve(secret: curveSecret, authorized: authorizedKeys)
         options.insecure = insecure
@@ -367,7 +393,8 @@ public struct CoordinatorCommand: ParsableCommand {
         _ = signals
         try conclude(coordinator, session, final, out: out, command: "ttcg coordinator")
         try printSummary(out)
-        if let stats { try writeProcessStats(to: stats, extra: ["sweep_seconds": coordinator.sweepSeconds, "worker_busy_seconds": coordinator.workerBusySeconds]) }
+        if let stats { try writeProcessStats(to: stats, extra: ["sweep_seconds": coordinator.sweepSeconds, "worker_busy_seconds": coordinator.workerBusySeconds,
+                                                    "tail_seconds": coordinator.tailSeconds, "longest_item_seconds": coordinator.longestItemSeconds]) }
         if final.pointsFailed > 0 {
             throw CommandError.failure("ttcg coordinator: \(final.pointsFailed) of \(final.pointsTotal) games failed; see the errors groups of \(out)")
         }
@@ -470,11 +497,23 @@ public struct StatusCommand: ParsableCommand {
         if s.droppedMalformed + s.droppedDuplicate + s.droppedNotLeased + s.refusedPeers > 0 {
             out += "  dropped: \(s.droppedMalformed) malformed, \(s.droppedDuplicate) duplicate, \(s.droppedNotLeased) not leased; \(s.refusedPeers) refused\n"
         }
-        var table = TextTable(header: ["worker", "host", "pid", "threads", "items done", "leased", "heard"])
-        table.rightAligned = [0, 2, 3, 4, 5, 6]
+        if s.itemsRedone + s.itemsCopied + s.leasesExpired > 0 {
+            out += "  redone: \(s.itemsRedone) re-queued, \(s.itemsCopied) tail copies, \(s.leasesExpired) leases past their deadline\n"
+        }
+        if s.markets.count > 1 {
+            var markets = TextTable(header: ["market", "games done", "of", ""])
+            markets.rightAligned = [1, 2, 3]
+            for m in s.markets {
+                let percent = m.pointsTotal > 0 ? 100 * m.pointsDone / m.pointsTotal : 100
+                markets.add([printable(m.name), grouped(m.pointsDone), grouped(m.pointsTotal), "\(percent)%"])
+            }
+            out += markets.rendered() + "\n"
+        }
+        var table = TextTable(header: ["worker", "host", "pid", "threads", "state", "items done", "busy", "leased", "heard"])
+        table.rightAligned = [0, 2, 3, 5, 6, 7, 8]
         for w in s.workers {
-            table.add([String(w.id), w.host, String(w.pid), String(w.threads), String(w.itemsDone), String(w.leased),
-                       String(format: "%.1f s ago", w.lastHeartbeatAge)])
+            table.add([String(w.id), printable(w.host), String(w.pid), String(w.threads), w.state, String(w.itemsDone),
+                       String(format: "%.1f s", w.busySeconds), String(w.leased), String(format: "%.1f s ago", w.lastHeartbeatAge)])
         }
         out += s.workers.isEmpty ? "  no workers connected" : table.rendered()
         return out

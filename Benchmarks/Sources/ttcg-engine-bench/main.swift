@@ -1,7 +1,7 @@
 // Benchmarks of the sweep engine, measured with real sockets, real processes and real
 // HDF5 files (docs/architecture.md): each case runs several times and reports the median.
 //
-//   ttcg-engine-bench --ttcg PATH/TO/ttcg [--repeats N] [--case dispatch|scaling|hdf5|journal|datapath|overhead|paper]
+//   ttcg-engine-bench --ttcg PATH/TO/ttcg [--repeats N] [--case dispatch|scaling|hdf5|journal|datapath|overhead|paper|heterogeneous|cluster]
 //
 // Cases and their targets (issue 4):
 //   dispatch  empty work items through one coordinator (2 workers), tcp   >= 20,000 items/s
@@ -15,6 +15,10 @@
 //             CPU per game on a 324,000-game grid and the paper grid
 //   overhead  `ttcg run` of a one-game spec, median of 11                   <= 0.15 s
 //   paper     `ttcg run jobs/paper.yaml` wall time on this machine          < 60 s
+//   heterogeneous  Benchmarks/heterogeneous.yaml, 1 and 2 worker processes:  >= 1.8x, utilization
+//             speed-up, utilization and tail (issue 13)                     >= 0.9, tail <= 2 items
+//   cluster   `ttcg coordinator` serving 256 simulated workers: items/s     (reported)
+//             and its CPU per item
 // Prints `name=value` lines that Benchmarks/run.sh turns into the summary table.
 
 import Dispatch
@@ -358,16 +362,49 @@ if only == nil || only == "scaling" {
     print("scaling_ratio=\(String(format: "%.2f", median(one) / median(two)))")
     // The paper grid (issue 12): cheap games, so the coordinator's share of the work and the
     // fixed start and end of `ttcg run` weigh; on a 2-core machine the coordinator and two
-    // workers share the cores. Runs alternate, medians of 7.
-    var paperOne: [Double] = [], paperTwo: [Double] = []
+    // workers share the cores. Runs alternate, medians of 7: the whole run, and the sweep
+    // itself (first item leased to last result stored, `--stats`).
+    var paperOne: [[String: Double]] = [], paperTwo: [[String: Double]] = []
     for _ in 0..<7 {
-        let a = tmp.appendingPathComponent("paper1.h5").path, b = tmp.appendingPathComponent("paper2.h5").path
-        paperOne.append(try timeTTCG(["run", "jobs/paper.yaml", "--workers", "1", "--threads", "1", "--out", a, "--force"], ttcgPath: ttcgPath))
-        paperTwo.append(try timeTTCG(["run", "jobs/paper.yaml", "--workers", "2", "--threads", "1", "--out", b, "--force"], ttcgPath: ttcgPath))
+        paperOne.append(try runStats("jobs/paper.yaml", workers: 1, dir: tmp, ttcgPath: ttcgPath))
+        paperTwo.append(try runStats("jobs/paper.yaml", workers: 2, dir: tmp, ttcgPath: ttcgPath))
     }
-    print("scaling_paper_seconds_1_worker=\(String(format: "%.3f", median(paperOne)))")
-    print("scaling_paper_seconds_2_workers=\(String(format: "%.3f", median(paperTwo)))")
-    print("scaling_paper_ratio=\(String(format: "%.2f", median(paperOne) / median(paperTwo)))")
+    func med(_ runs: [[String: Double]], _ key: String) -> Double { median(runs.map { $0[key] ?? .nan }) }
+    print("scaling_paper_seconds_1_worker=\(String(format: "%.3f", med(paperOne, "run_seconds")))")
+    print("scaling_paper_seconds_2_workers=\(String(format: "%.3f", med(paperTwo, "run_seconds")))")
+    print("scaling_paper_ratio=\(String(format: "%.2f", med(paperOne, "run_seconds") / med(paperTwo, "run_seconds")))")
+    print("scaling_paper_sweep_ratio=\(String(format: "%.2f", med(paperOne, "sweep_seconds") / med(paperTwo, "sweep_seconds")))")
+}
+
+if only == nil || only == "heterogeneous" {
+    guard !ttcgPath.isEmpty else { print("heterogeneous=skipped (no --ttcg)"); exit(1) }
+    // Cheap and expensive items in one sweep (issue 13): 1 and 2 worker processes of one
+    // thread, alternating, medians of 5. Utilization: the seconds the workers reported
+    // playing over workers x the sweep's seconds. Tail: last queued item leased to the end,
+    // over the longest item.
+    var one: [[String: Double]] = [], two: [[String: Double]] = []
+    for _ in 0..<5 {
+        one.append(try runStats("Benchmarks/heterogeneous.yaml", workers: 1, dir: tmp, ttcgPath: ttcgPath))
+        two.append(try runStats("Benchmarks/heterogeneous.yaml", workers: 2, dir: tmp, ttcgPath: ttcgPath))
+    }
+    func med(_ runs: [[String: Double]], _ f: ([String: Double]) -> Double) -> Double { median(runs.map(f)) }
+    let utilization = med(two) { ($0["worker_busy_seconds"] ?? 0) / (2 * max($0["sweep_seconds"] ?? 1, 1e-9)) }
+    let tail = med(two) { ($0["tail_seconds"] ?? 0) / max($0["longest_item_seconds"] ?? 1, 1e-9) }
+    print("heterogeneous_seconds_1_worker=\(String(format: "%.3f", med(one) { $0["run_seconds"] ?? .nan }))")
+    print("heterogeneous_seconds_2_workers=\(String(format: "%.3f", med(two) { $0["run_seconds"] ?? .nan }))")
+    print("heterogeneous_ratio=\(String(format: "%.2f", med(one) { $0["run_seconds"] ?? .nan } / med(two) { $0["run_seconds"] ?? .nan }))")
+    print("heterogeneous_sweep_ratio=\(String(format: "%.2f", med(one) { $0["sweep_seconds"] ?? .nan } / med(two) { $0["sweep_seconds"] ?? .nan }))")
+    print("heterogeneous_utilization=\(String(format: "%.3f", utilization))")
+    print("heterogeneous_tail_over_longest_item=\(String(format: "%.2f", tail))")
+}
+
+if only == nil || only == "cluster" {
+    guard !ttcgPath.isEmpty else { print("cluster=skipped (no --ttcg)"); exit(1) }
+    // A simulated cluster (issue 13): 256 workers that answer at once, 50,000 one-game items,
+    // through `ttcg coordinator` and its results file; median of 3.
+    let runs = try (0..<3).map { _ in try simulatedCluster(workers: 256, items: 50_000, dir: tmp, ttcgPath: ttcgPath) }
+    print("cluster_256_items_per_second=\(Int(median(runs.map(\.itemsPerSecond))))")
+    print("cluster_256_cpu_us_per_item=\(String(format: "%.1f", median(runs.map(\.cpuMicrosecondsPerItem))))")
 }
 
 if only == nil || only == "paper" {
