@@ -177,9 +177,16 @@ final class SweepEndToEndTests: XCTestCase {
         // --stats: the coordinator's own cost, as JSON (values depend on the machine: only
         // their presence and sign are checked).
         let cost = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: stats))) as? [String: Any])
-        XCTAssertEqual(Set(cost.keys), ["peak_rss_bytes", "cpu_user_seconds", "cpu_system_seconds"])
+        XCTAssertEqual(Set(cost.keys), ["peak_rss_bytes", "cpu_user_seconds", "cpu_system_seconds", "sweep_seconds",
+                                        "worker_busy_seconds", "tail_seconds", "longest_item_seconds"])
         XCTAssertGreaterThan((cost["peak_rss_bytes"] as? NSNumber)?.intValue ?? 0, 0)
         XCTAssertGreaterThanOrEqual((cost["cpu_user_seconds"] as? NSNumber)?.doubleValue ?? -1, 0)
+        // The sweep took time, the workers reported playing, and the longest item is within it.
+        let sweep = (cost["sweep_seconds"] as? NSNumber)?.doubleValue ?? 0
+        XCTAssertGreaterThan(sweep, 0)
+        XCTAssertGreaterThan((cost["worker_busy_seconds"] as? NSNumber)?.doubleValue ?? 0, 0)
+        XCTAssertLessThanOrEqual((cost["longest_item_seconds"] as? NSNumber)?.doubleValue ?? .infinity, sweep)
+        XCTAssertLessThanOrEqual((cost["tail_seconds"] as? NSNumber)?.doubleValue ?? .infinity, sweep)
     }
 
     func testKilledWorkerIsReplacedAndALateWorkerJoins() throws {
