@@ -40,9 +40,14 @@ public struct CoordinatorOptions: Sendable {
     /// Attempts per item before it is recorded as failed (and, when other workers are
     /// connected, only once it failed on two of them).
     public var maxAttempts: Int = 3
-    /// Estimated seconds of work a worker holds at most (at least one item): enough to
-    /// hide the round trip, little enough that the tail is short.
+    /// Estimated seconds of work a worker holds at most (at least two items, so one is
+    /// always waiting while it plays the other): enough to hide the round trip, little
+    /// enough that the tail is short.
     public var lookaheadSeconds: Double = 1
+    /// Bytes of results a worker holds at most (beyond two items): what arrives at once is
+    /// bounded, whatever the lookahead, so the coordinator's memory does not grow with
+    /// cheap items.
+    public var maxLeasedBytesPerWorker: Double = 2 * 1024 * 1024
     /// A lease also expires when its item runs past 10x its estimate and at least this long,
     /// even if the worker heartbeats.
     public var itemTimeoutSeconds: Double = 60
@@ -112,8 +117,8 @@ public final class Coordinator {
         var credit = 0
         /// Its leases (its own and copies) in the order sent: the order it plays them.
         var order: [Lease] = []
-        /// Estimated seconds of its leased items, at its speed.
-        var outstanding = 0.0
+        /// Estimated seconds of its leased items, at its speed, and their results' bytes.
+        var outstanding = 0.0, outstandingBytes = 0.0
         var lastSeen: Double
         /// When it last answered an item (or said hello): its current item started then.
         var lastFinish: Double
@@ -145,6 +150,7 @@ public final class Coordinator {
         var item: Int
         var at: Double
         var estimate: Double
+        var bytes: Double
     }
 
     public let plan: SweepPlan
@@ -183,6 +189,8 @@ public final class Coordinator {
     var costs: CostModel
     /// Copies made at the tail, leases taken from workers past an item's deadline.
     var itemsCopied = 0, leasesExpired = 0
+    /// The lookahead in force (`dispatch`), and when it was computed.
+    var guided: (at: Double, lookahead: Double) = (-1, 0)
     /// The cost model's seconds of the items done in this run (the cost-weighted rate).
     var workDone = 0.0
     /// Seconds the workers reported playing items in this run (utilization: this over
@@ -475,6 +483,8 @@ public final class Coordinator {
             droppedMalformed += 1
             return
         }
+        // The time it arrived (the tail is dispatch's, not the storing's).
+        let now = monotonicSeconds()
         do {
             try sink.write(block, encoded: encoded, item: item)
         } catch {
@@ -483,17 +493,18 @@ public final class Coordinator {
             stop.request()
             return
         }
-        let now = monotonicSeconds()
-        let estimate = w.order.first { $0.item == i }?.estimate ?? 0
         dropLease(i, from: w)
         w.lastFinish = now
         w.busySeconds += seconds
         workerBusySeconds += seconds
         longestItemSeconds = max(longestItemSeconds, seconds)
-        if estimate > 0 && seconds > 0 {
-            w.speed = min(100, max(0.01, 0.8 * w.speed + 0.2 * w.speed * seconds / estimate))
+        // The worker's speed: its time over the model's estimate for items of classes already
+        // measured (an unmeasured class says nothing about the worker). The model learns the
+        // time as reported, so it averages over the workers.
+        if seconds > 0 && costs.isMeasured(item) {
+            w.speed = min(10, max(0.1, 0.8 * w.speed + 0.2 * seconds / max(costs.estimate(item), 1e-9)))
         }
-        costs.learn(item, seconds: seconds, speed: w.speed)
+        costs.learn(item, seconds: seconds)
         workDone += costs.estimate(item)
         // The other holder of a copied item need not play it.
         if let other = otherHolder(of: i, than: w) {

@@ -25,6 +25,8 @@ public struct CostModel: Sendable {
     private(set) var remainingPoints: [Double]
     /// Prior units and seconds of everything measured: what a unit costs here.
     private var measuredUnits = 0.0, measuredSeconds = 0.0
+    /// Per market: the bytes of one point's results (every column; trajectories not counted).
+    private let bytesPerPoint: [Double]
 
     public init(plan: SweepPlan) {
         self.plan = plan
@@ -32,6 +34,9 @@ public struct CostModel: Sendable {
         prior = [Double](repeating: 1, count: classes)
         perPoint = [Double](repeating: 0, count: classes)
         remainingPoints = [Double](repeating: 0, count: classes)
+        bytesPerPoint = plan.markets.map { pm in
+            Double(ResultSchema.columns.reduce(0) { $0 + $1.kind.byteSize * ($1.perProvider ? pm.market.providerCount : 1) })
+        }
         for (m, pm) in plan.markets.enumerated() {
             let market = pm.market
             // A game's dynamics visit about providers x levels profiles a round; all
@@ -79,12 +84,19 @@ public struct CostModel: Sendable {
         Double(item.count) * secondsPerPoint(classOf(item))
     }
 
-    /// A worker played `item` in `seconds`; `speed` is that worker's speed relative to the
-    /// model (1: average), so a slow node does not make every item look expensive.
-    public mutating func learn(_ item: WorkItem, seconds: Double, speed: Double) {
+    /// Bytes of `item`'s results (what holding it costs the coordinator when it arrives).
+    public func resultBytes(_ item: WorkItem) -> Double {
+        Double(item.count) * bytesPerPoint[item.market]
+    }
+
+    /// Whether items of `item`'s class were measured.
+    public func isMeasured(_ item: WorkItem) -> Bool { perPoint[classOf(item)] > 0 }
+
+    /// A worker played `item` in `seconds`.
+    public mutating func learn(_ item: WorkItem, seconds: Double) {
         guard seconds.isFinite, seconds >= 0, item.count > 0 else { return }
         let c = classOf(item)
-        let normalized = seconds / max(speed, 1e-3) / Double(item.count)
+        let normalized = seconds / Double(item.count)
         perPoint[c] = perPoint[c] == 0 ? normalized : 0.7 * perPoint[c] + 0.3 * normalized
         measuredUnits += prior[c] * Double(item.count)
         measuredSeconds += normalized * Double(item.count)

@@ -33,8 +33,9 @@ extension Coordinator {
     func dropLease(_ i: Int, from w: WorkerState) {
         if let k = w.order.firstIndex(where: { $0.item == i }) {
             w.outstanding = max(0, w.outstanding - w.order[k].estimate)
+            w.outstandingBytes = max(0, w.outstandingBytes - w.order[k].bytes)
             w.order.remove(at: k)
-            if w.order.isEmpty { w.outstanding = 0 }
+            if w.order.isEmpty { w.outstanding = 0; w.outstandingBytes = 0 }
         }
         if case .leased(let owner, let attempt, let since) = states[i] {
             if copies[i] == w.id {
@@ -227,8 +228,10 @@ extension Coordinator {
             states[i] = .leased(worker: w.id, attempt: attempts[i], since: now)
             if queueHead >= queue.count && requeued.isEmpty { queueDrainedTime = now }
         }
-        w.order.append(Lease(item: i, at: now, estimate: estimate))
+        let bytes = costs.resultBytes(plan.items[i])
+        w.order.append(Lease(item: i, at: now, estimate: estimate, bytes: bytes))
         w.outstanding += estimate
+        w.outstandingBytes += bytes
         w.credit -= 1
         creditTotal -= 1
         guard case .leased(_, let attempt, _) = states[i] else { return }
@@ -240,8 +243,17 @@ extension Coordinator {
         guard creditTotal > 0 else { return }
         let now = monotonicSeconds()
         var queueEmpty = false
+        // Guided: near the end a worker holds at most a quarter of its share of the work left, so
+        // the last items are spread instead of held.
+        // (The work left is summed over the cost classes at most every 50 ms.)
+        if now - guided.at > 0.05 {
+            let active = workers.values.filter { !$0.quarantined && !$0.stalled }.count
+            guided = (now, min(options.lookaheadSeconds, costs.remainingSeconds / Double(4 * max(1, active))))
+        }
+        let lookahead = guided.lookahead
         for w in workers.values.sorted(by: { $0.id < $1.id }) where w.credit > 0 && !w.quarantined && !w.stalled {
-            while w.credit > 0 && (w.order.isEmpty || w.outstanding < options.lookaheadSeconds) {
+            while w.credit > 0 && (w.order.count < 2 || (w.outstanding < lookahead
+                                                       && w.outstandingBytes < options.maxLeasedBytesPerWorker)) {
                 guard let i = nextItem(for: w) else { queueEmpty = true; break }
                 lease(i, to: w, now: now)
             }
@@ -260,8 +272,8 @@ extension Coordinator {
         for w in workers.values.sorted(by: { $0.id < $1.id }) where w.credit > 0 && !w.quarantined && !w.stalled {
             while w.credit > 0 && w.order.count < 2 {
                 var best: (worker: WorkerState, item: Int)? = nil
-                var bestLeft = 0.0
-                for other in workers.values where other !== w && other.outstanding > bestLeft {
+                var bestLeft = -1.0
+                for other in workers.values where other !== w && !other.order.isEmpty && other.outstanding > bestLeft {
                     guard let k = other.order.lastIndex(where: { copies[$0.item] == nil && !w.holds($0.item) && !(failedOn[$0.item]?.contains(w.id) ?? false) }) else { continue }
                     let last = other.order[k]
                     // One queued behind others is copied (this worker plays it now, that one

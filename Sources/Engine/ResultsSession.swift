@@ -11,6 +11,7 @@
 // the partial file from the journal and goes on with the items it lacks.
 
 import Foundation
+import Profiles
 import ResultStore
 import Sweep
 
@@ -25,6 +26,8 @@ public final class ResultsSession: ResultSink {
     public private(set) var doneItems = Set<Int>()
     /// Minimum seconds between snapshots (see `snapshotDue`).
     public var snapshotSeconds: Double
+    /// Told of each snapshot written (the coordinator's event log).
+    public var log: @Sendable (String) -> Void = { _ in }
     var lastSnapshot = monotonicSeconds()
     var snapshotCost = 0.0
     /// Bytes of the journal (the results accepted) at the last snapshot.
@@ -223,6 +226,7 @@ public final class ResultsSession: ResultSink {
         lastSnapshot = monotonicSeconds()
         snapshotCost = lastSnapshot - t0
         snapshotBytes = Int64(journal.size)
+        log("snapshot written: \(jsonQuoted(resultsPath)) (\(String(format: "%.1f", Double(journal.size) / 1e6)) MB of results accepted, copied in \(String(format: "%.3f", snapshotCost)) s)")
     }
 
     /// The sweep ended: the journal is flushed and closed, the partial file marked completed

@@ -226,6 +226,7 @@ public final class Worker {
                 heartbeat = Double(max(w.heartbeatMilliseconds, 10)) / 1000
                 timeout = Double(max(w.timeoutMilliseconds, 100)) / 1000
                 welcomed = true
+                log("\(connection == 0 ? "connected" : "reconnected") to \(options.connect): sweep \(jsonQuoted(plan?.plan.spec.name ?? "")) (spec \(w.specHash.prefix(12))), \(plan?.plan.items.count ?? 0) items")
                 // Ask for work. Credit is per connection: what a previous coordinator granted
                 // is gone, and items still playing from before will be sent and dropped.
                 inFlight = 0

@@ -171,7 +171,7 @@ func megabytes(_ bytes: Double) -> String {
 
 /// How the coordinator hands out work (`ttcg run` and `ttcg coordinator`; docs/protocol.md).
 struct DispatchOptions: ParsableArguments {
-    @Option(help: "Estimated seconds of work a worker holds at most (at least one item).")
+    @Option(help: "Estimated seconds of work a worker holds at most (at least two items).")
     var lookaheadSeconds: Double = 1
 
     @Option(help: "A lease also expires when its item runs past 10x its estimate and at least this many seconds.")
@@ -318,6 +318,9 @@ public struct CoordinatorCommand: ParsableCommand {
     @Option(help: "Where workers connect (ZeroMQ endpoint, e.g. tcp://0.0.0.0:5555).")
     var bind: String = "tcp://127.0.0.1:5555"
 
+    @Option(help: "The event log on stderr: text (one timestamped line per event) or json (one object per line).")
+    var logFormat: LogFormat = .text
+
     @Option(help: "Where `ttcg status` connects (e.g. tcp://127.0.0.1:5556).")
     var statusBind: String?
 
@@ -377,7 +380,8 @@ public struct CoordinatorCommand: ParsableCommand {
         options.lingerSeconds = linger
         options.curve = try serverCurve(secret: curveSecret, authorized: authorizedKeys)
         options.insecure = insecure
-        options.log = { FileHandle.standardError.write(Data("ttcg coordinator: \(utcTimestamp()) \($0)\n".utf8)) }
+        options.log = eventLogger("coordinator", format: logFormat)
+        session.log = options.log
         let coordinator: Coordinator
         do {
             coordinator = try Coordinator(plan: plan, sink: session, options: options, marketsJSON: json, alreadyDone: session.doneItems)
@@ -416,6 +420,9 @@ public struct WorkerCommand: ParsableCommand {
     @Option(help: "Seconds to wait for a coordinator (at start and after losing one).")
     var connectTimeout: Double = 30
 
+    @Option(help: "The event log on stderr: text (one timestamped line per event) or json (one object per line).")
+    var logFormat: LogFormat = .text
+
     @OptionGroup var keys: ClientKeys
 
     public init() {}
@@ -432,7 +439,7 @@ public struct WorkerCommand: ParsableCommand {
         options.curve = try keys.load()
         let worker: Worker
         do {
-            worker = try Worker(options: options) { FileHandle.standardError.write(Data("ttcg worker: \($0)\n".utf8)) }
+            worker = try Worker(options: options, log: eventLogger("worker", format: logFormat))
         } catch {
             throw CommandError(exitCode: error.exitCode, line: error.description)
         }
@@ -517,6 +524,27 @@ public struct StatusCommand: ParsableCommand {
         }
         out += s.workers.isEmpty ? "  no workers connected" : table.rendered()
         return out
+    }
+}
+
+/// How `ttcg coordinator` and `ttcg worker` write their event log on stderr.
+enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+    /// `ttcg coordinator: 2026-12-03T13:52:50.123Z worker 1 joined: ...`
+    case text
+    /// `{"time": "2026-12-03T13:52:50.123Z", "source": "coordinator", "message": "worker 1 joined: ..."}`
+    case json
+}
+
+/// A log function for `source` ("coordinator", "worker"): one line per event, timestamped.
+func eventLogger(_ source: String, format: LogFormat) -> @Sendable (String) -> Void {
+    { message in
+        let time = utcTimestamp()
+        let line: String
+        switch format {
+        case .text: line = "ttcg \(source): \(time) \(message)"
+        case .json: line = "{\"time\": \"\(time)\", \"source\": \(jsonQuoted(source)), \"message\": \(jsonQuoted(message))}"
+        }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }
 

@@ -238,16 +238,14 @@ final class CostModelTests: XCTestCase {
         var m = CostModel(plan: plan)
         m.startRemaining { _ in false }
         let before = m.estimate(plan.items[0])
-        m.learn(plan.items[1], seconds: 0.5, speed: 1)
+        m.learn(plan.items[1], seconds: 0.5)
         XCTAssertEqual(m.estimate(plan.items[1]), 0.5, accuracy: 1e-12)
         XCTAssertNotEqual(m.estimate(plan.items[0]), before)
         let all = plan.items.map { m.estimate($0) }.reduce(0, +)
         XCTAssertEqual(m.remainingSeconds, all, accuracy: 1e-12)
         m.finished(plan.items[1])
         XCTAssertEqual(m.remainingSeconds, all - 0.5, accuracy: 1e-12)
-        // A worker twice as slow as average reports twice the time: the model learns the same.
-        var slow = CostModel(plan: plan)
-        slow.learn(plan.items[1], seconds: 1.0, speed: 2)
-        XCTAssertEqual(slow.estimate(plan.items[1]), 0.5, accuracy: 1e-12)
+        XCTAssertTrue(m.isMeasured(plan.items[1]))
+        XCTAssertFalse(m.isMeasured(plan.items[0]))
     }
 }

@@ -169,11 +169,28 @@ final class SweepEndToEndTests: XCTestCase {
         let out = dir.appendingPathComponent("cluster.h5").path
         let stats = dir.appendingPathComponent("coordinator-stats.json").path
         let coordinator = try Background(["coordinator", e2e, "--out", out, "--bind", "tcp://127.0.0.1:\(port)", "--linger", "0.2",
-                                          "--stats", stats])
-        let workers = try (0..<2).map { _ in try Background(["worker", "--connect", "tcp://127.0.0.1:\(port)", "--threads", "1"]) }
+                                          "--stats", stats, "--log-format", "json"])
+        let workers = try (0..<2).map { k in
+            try Background(["worker", "--connect", "tcp://127.0.0.1:\(port)", "--threads", "1"] + (k == 0 ? ["--log-format", "json"] : []))
+        }
         XCTAssertEqual(coordinator.wait(), 0, coordinator.stderr)
         for w in workers { XCTAssertEqual(w.wait(), 0, w.stderr) }
         try assertSameResults(reference, out)
+        // --log-format json: one object per event line, with a UTC time; the coordinator says
+        // who joined and that the sweep finished, the worker that it connected; text is timestamped.
+        func events(_ stderr: String, source: String) throws -> [String] {
+            try stderr.split(separator: "\n").filter { $0.hasPrefix("{") }.map { line in
+                let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String], String(line))
+                XCTAssertEqual(object["source"], source)
+                XCTAssertNotNil(object["time"]?.firstMatch(of: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), String(line))
+                return try XCTUnwrap(object["message"])
+            }
+        }
+        let coordinatorEvents = try events(coordinator.stderr, source: "coordinator")
+        XCTAssertEqual(coordinatorEvents.filter { $0.hasPrefix("worker ") && $0.contains(" joined: host ") }.count, 2, coordinator.stderr)
+        XCTAssertEqual(coordinatorEvents.filter { $0.hasPrefix("sweep finished: ") && $0.contains(" items done, 0 failed") }.count, 1, coordinator.stderr)
+        XCTAssertEqual(try events(workers[0].stderr, source: "worker").filter { $0.hasPrefix("connected to tcp://127.0.0.1:\(port): sweep ") }.count, 1, workers[0].stderr)
+        XCTAssertNotNil(workers[1].stderr.firstMatch(of: /ttcg worker: \d{4}-\d\d-\d\dT\S+Z connected to\s/), workers[1].stderr)
         // --stats: the coordinator's own cost, as JSON (values depend on the machine: only
         // their presence and sign are checked).
         let cost = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: stats))) as? [String: Any])
