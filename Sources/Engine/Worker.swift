@@ -288,6 +288,7 @@ public final class Worker {
             case .heartbeat:
                 break
             case .done:
+                log("the sweep is done: \(itemsPlayed) items played")
                 return .done
             default:
                 log("dropped an unexpected \(message.type) message")

@@ -11,13 +11,20 @@ import XCTest
 final class Background {
     let process = Process()
     let dir: URL
-    init(_ arguments: [String]) throws {
+    /// `ttcg ARGUMENTS`, in network namespace `netns` if given (`ip netns exec`, which execs
+    /// ttcg in the same process).
+    init(_ arguments: [String], netns: String? = nil) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("ttcg-bg-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: dir.appendingPathComponent("out").path, contents: nil)
         FileManager.default.createFile(atPath: dir.appendingPathComponent("err").path, contents: nil)
-        process.executableURL = try ttcgBinary()
-        process.arguments = arguments
+        if let netns {
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            process.arguments = ["netns", "exec", netns, try ttcgBinary().path] + arguments
+        } else {
+            process.executableURL = try ttcgBinary()
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = packageRoot
         process.standardOutput = try FileHandle(forWritingTo: dir.appendingPathComponent("out"))
         process.standardError = try FileHandle(forWritingTo: dir.appendingPathComponent("err"))
