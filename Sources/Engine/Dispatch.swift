@@ -223,6 +223,7 @@ extension Coordinator {
             copies[i] = w.id
             states[i] = .leased(worker: owner, attempt: attempt, since: since)
             itemsCopied += 1
+            log("item \(i) copied to worker \(w.id) (worker \(owner) holds it; nothing is queued)")
         } else {
             attempts[i] += 1
             states[i] = .leased(worker: w.id, attempt: attempts[i], since: now)
