@@ -218,7 +218,7 @@ public final class Coordinator {
     let startTime = monotonicSeconds()
     /// When the first item was leased and the last result stored (monotonic seconds; nil
     /// until then): the sweep itself, without the set-up before it and the finish after.
-    var firstLeaseTime: Double?, lastResultTime: Double?
+    public internal(set) var firstLeaseTime: Double?, lastResultTime: Double?
     /// Seconds from the first item leased to the last result stored in this run (0 if no
     /// item was played): what worker-process scaling is measured on.
     public var sweepSeconds: Double {

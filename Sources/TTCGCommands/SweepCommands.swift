@@ -221,7 +221,7 @@ public struct Run: ParsableCommand {
     @Flag(help: "Allow a plaintext --status-bind reachable from other machines.")
     var insecure = false
 
-    @Option(help: "At the end, write timings here (JSON: sweep_seconds from the first item leased to the last result stored, run_seconds, worker_busy_seconds the workers reported playing items, tail_seconds from the last queued item leased to the end, longest_item_seconds, and the coordinator's peak_rss_bytes, cpu_user_seconds, cpu_system_seconds; workers not included).")
+    @Option(help: "At the end, write timings here (JSON: setup_seconds from the start to the first item leased, sweep_seconds from the first item leased to the last result stored, run_seconds, worker_busy_seconds the workers reported playing items, tail_seconds from the last queued item leased to the end, longest_item_seconds, and the coordinator's peak_rss_bytes, cpu_user_seconds, cpu_system_seconds; workers not included).")
     var stats: String?
 
     @OptionGroup var dispatch: DispatchOptions
@@ -284,6 +284,7 @@ public struct Run: ParsableCommand {
         try printSummary(out)
         if let stats {
             try writeProcessStats(to: stats, extra: ["sweep_seconds": coordinator.sweepSeconds, "run_seconds": monotonicSeconds() - runStarted,
+                                                    "setup_seconds": (coordinator.firstLeaseTime ?? runStarted) - runStarted,
                                                     "worker_busy_seconds": coordinator.workerBusySeconds,
                                                     "tail_seconds": coordinator.tailSeconds, "longest_item_seconds": coordinator.longestItemSeconds])
         }
