@@ -511,7 +511,7 @@ public final class Coordinator {
             dropLease(i, from: other)
             send(.revoke(sweep: tag, id: UInt32(i)), to: other.peer)
         }
-        copies[i] = nil
+        if !copies.isEmpty { copies[i] = nil }
         states[i] = .done
         costs.finished(item)
         lastResultTime = now

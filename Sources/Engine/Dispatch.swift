@@ -1,15 +1,17 @@
 // How the coordinator hands out items and takes them back (docs/protocol.md, "Dispatch").
 //
-// - Lookahead: a worker holds at most about `lookaheadSeconds` of estimated work (at least
-//   one item), whatever credit it asked for, so no worker hoards while others idle.
+// - Lookahead: a worker holds at most about `lookaheadSeconds` of estimated work and
+//   `maxLeasedBytesPerWorker` of results (at least two items), whatever credit it asked
+//   for, so no worker hoards while others idle; near the end, a quarter of its share of the
+//   work left (guided scheduling).
 // - Tail copies: once nothing is queued, a worker with (almost) nothing to do gets a copy of
 //   the item another worker will reach last (at most one copy per item); the first result
 //   stored wins and the other holder is told to skip it (REVOKE).
 // - Deadlines: an item running past 10x its estimate (and `itemTimeoutSeconds`) loses its
 //   lease, and so do the items queued behind it on that worker, even if it heartbeats.
 // - Poisoned workers: a failed item is retried on another worker; it counts as failed only
-//   once it failed on two workers (or no other is connected); a worker whose failures are
-//   refuted by successes elsewhere is quarantined.
+//   once it failed on two workers (or on every connected one, when nothing else is left);
+//   a worker whose failures are refuted by successes elsewhere is quarantined.
 
 import Foundation
 import Profiles
@@ -22,9 +24,8 @@ extension Coordinator {
     /// The worker other than `w` holding `i` (the holder or the copy), if any.
     func otherHolder(of i: Int, than w: WorkerState) -> WorkerState? {
         guard case .leased(let owner, _, _) = states[i] else { return nil }
-        for id in [owner, copies[i]].compactMap({ $0 }) where id != w.id {
-            if let other = workersByID[id], other.holds(i) { return other }
-        }
+        if owner != w.id, let other = workersByID[owner], other.holds(i) { return other }
+        if !copies.isEmpty, let copy = copies[i], copy != w.id, let other = workersByID[copy], other.holds(i) { return other }
         return nil
     }
 
@@ -37,7 +38,7 @@ extension Coordinator {
             w.order.remove(at: k)
             if w.order.isEmpty { w.outstanding = 0; w.outstandingBytes = 0 }
         }
-        if case .leased(let owner, let attempt, let since) = states[i] {
+        if !copies.isEmpty, case .leased(let owner, let attempt, let since) = states[i] {
             if copies[i] == w.id {
                 copies[i] = nil
             } else if owner == w.id, let copy = copies[i] {
@@ -48,11 +49,11 @@ extension Coordinator {
     }
 
     /// `w` failed `i` (a FAILED message, silence, a deadline).
-    func failed(_ i: Int, on w: WorkerState, message: String, countsAgainstWorker: Bool = true) {
+    func failed(_ i: Int, on w: WorkerState, message: String) {
         let stillHeld = otherHolder(of: i, than: w) != nil
         dropLease(i, from: w)
         lastErrors[i] = message
-        if countsAgainstWorker { failedOn[i, default: []].append(w.id) }
+        failedOn[i, default: []].append(w.id)
         // Another worker still plays it: wait for that one.
         if stillHeld { return }
         retryOrFail(i, message: message)
@@ -116,7 +117,7 @@ extension Coordinator {
 
     /// Item `i` succeeded on `w`: workers it failed on before had their failure refuted.
     func refuteFailures(of i: Int, succeededOn w: WorkerState) {
-        guard let ids = failedOn.removeValue(forKey: i) else { return }
+        guard !failedOn.isEmpty, let ids = failedOn.removeValue(forKey: i) else { return }
         for id in Set(ids) where id != w.id {
             guard let bad = workersByID[id], workers[bad.peer] === bad, !bad.quarantined else { continue }
             bad.failuresRefuted += 1
@@ -286,7 +287,7 @@ extension Coordinator {
                     best = (other, last.item)
                     bestLeft = other.outstanding
                 }
-                guard let best else { return }
+                guard let best else { break }   // nothing for this worker; the next may differ
                 lease(best.item, to: w, now: now)
             }
         }
