@@ -34,7 +34,12 @@ public final class ResultsSession: ResultSink {
     var snapshotBytes: Int64 = 0
     var dirty = false
 
-    init(resultsPath: String, plan: SweepPlan, writer: ResultsWriter, journal: JournalWriter, snapshotSeconds: Double) {
+    /// Held from before any file is touched until the session ends: one writer per file.
+    let lock: ResultsLock
+
+    init(resultsPath: String, plan: SweepPlan, writer: ResultsWriter, journal: JournalWriter, snapshotSeconds: Double,
+         lock: ResultsLock) {
+        self.lock = lock
         self.resultsPath = resultsPath
         self.journalPath = Journal.path(forResults: resultsPath)
         self.partialPath = resultsPath + ".partial"
@@ -48,6 +53,7 @@ public final class ResultsSession: ResultSink {
     public static func start(resultsPath: String, plan: SweepPlan, ttcgVersion: String, force: Bool,
                              sync: JournalSync = .standard, snapshotSeconds: Double = 5) throws(EngineError) -> ResultsSession {
         let journalPath = Journal.path(forResults: resultsPath), partial = resultsPath + ".partial"
+        let lock = try ResultsLock(resultsPath: resultsPath)
         let fm = FileManager.default
         if !force {
             if fm.fileExists(atPath: journalPath) {
@@ -67,7 +73,8 @@ public final class ResultsSession: ResultSink {
         }
         do {
             let writer = try ResultsWriter.create(path: partial, plan: plan, ttcgVersion: ttcgVersion, force: true)
-            let session = ResultsSession(resultsPath: resultsPath, plan: plan, writer: writer, journal: journal, snapshotSeconds: snapshotSeconds)
+            let session = ResultsSession(resultsPath: resultsPath, plan: plan, writer: writer, journal: journal,
+                                         snapshotSeconds: snapshotSeconds, lock: lock)
             try session.snapshot()
             return session
         } catch {
@@ -85,6 +92,8 @@ public final class ResultsSession: ResultSink {
         guard FileManager.default.fileExists(atPath: journalPath) else {
             throw EngineError("\(journalPath): nothing to resume (no journal beside \(resultsPath)); run without --resume", exitCode: 2)
         }
+        // Before the partial file is rebuilt: a sweep still running keeps its files.
+        let lock = try ResultsLock(resultsPath: resultsPath)
         Journal.ignoreFileSizeSignal()
         let header: JournalHeader
         do {
@@ -131,7 +140,8 @@ public final class ResultsSession: ResultSink {
         } catch {
             throw EngineError("ttcg: cannot resume: \(error)")
         }
-        let session = ResultsSession(resultsPath: resultsPath, plan: plan, writer: writer, journal: journal, snapshotSeconds: snapshotSeconds)
+        let session = ResultsSession(resultsPath: resultsPath, plan: plan, writer: writer, journal: journal,
+                                     snapshotSeconds: snapshotSeconds, lock: lock)
         session.doneItems = done
         do {
             try session.snapshot()
@@ -238,6 +248,7 @@ public final class ResultsSession: ResultSink {
             throw EngineError("\(resultsPath): cannot move the finished results into place: \(String(cString: strerror(errno)))")
         }
         try? FileManager.default.removeItem(atPath: journalPath)
+        lock.release()
     }
 
     /// A fresh start that never got going (the port was busy...): remove every file it made.
@@ -245,6 +256,7 @@ public final class ResultsSession: ResultSink {
         try? journal.close()
         try? writer.close()
         for path in [resultsPath, journalPath, partialPath] { try? FileManager.default.removeItem(atPath: path) }
+        lock.release()
     }
 
     /// The sweep stops unfinished (interrupted, or the disk failed): keep the journal, take a
@@ -256,12 +268,14 @@ public final class ResultsSession: ResultSink {
     /// the partial file from it.
     public func abandon() {
         try? journal.close()
+        // (After an HDF5 failure the process ends at once, which lets the lock go.)
         guard !hdf5Failed else { return }
         // Staged results reach the partial file here: if that fails too (the disk that
         // stopped the journal), the file is left alone as after any HDF5 failure.
         if dirty { try? guarded { try snapshot() } }
         guard !hdf5Failed else { return }
         try? guarded { try writer.close() }
+        lock.release()
     }
 
     /// True when an HDF5 write failed: end the process without running HDF5's exit handler.

@@ -113,6 +113,54 @@ final class FaultTests: XCTestCase {
         try assertSameResults(reference, out)
     }
 
+    /// Issue 14, case 1: a second writer of a running sweep's results (`--resume`, `--force`,
+    /// or a plain start) is refused with exit 2 before it touches any file; the running sweep
+    /// then completes as if nothing happened. And of two coordinators started at the same
+    /// moment on one output, exactly one runs.
+    func testASecondWriterIsRefusedAndTheRunningSweepKeepsItsFiles() throws {
+        let reference = try reference()
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("r.h5").path
+        let port = freePort(), statusPort = freePort()
+        let first = try coordinator(out, port: port, statusPort: statusPort)
+        // The first one is up (it answers status) and has made its files.
+        let deadline = Date().addingTimeInterval(60)
+        while first.process.isRunning && Date() < deadline
+                && !(FileManager.default.fileExists(atPath: out) && (try? ttcg(["status", "--connect", "tcp://127.0.0.1:\(statusPort)", "--json", "--timeout", "1"]).status) == 0) {
+            usleep(50_000)
+        }
+        let partialBefore = try Data(contentsOf: URL(fileURLWithPath: out + ".partial"))
+        for extra in [["--resume"], ["--force"], []] {
+            let second = try ttcg(["coordinator", slow, "--out", out, "--bind", "tcp://127.0.0.1:\(freePort())"] + extra)
+            XCTAssertEqual(second.status, 2, "\(extra): \(second.stderr)")
+            XCTAssertEqual(second.stderrLines.count, 1, second.stderr)
+            XCTAssertTrue(second.stderr.contains("another ttcg process is writing it"), second.stderr)
+            let run = try ttcg(["run", slow, "--out", out] + extra)
+            XCTAssertEqual(run.status, 2, "run \(extra): \(run.stderr)")
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out + ".partial")), partialBefore, "a refused writer touched the partial file")
+        let w = try worker(port)
+        XCTAssertEqual(first.wait(), 0, first.stderr)
+        XCTAssertEqual(w.wait(), 0, w.stderr)
+        try assertSameResults(reference, out)
+
+        // Two coordinators at the same moment on one new output: one runs, one is refused.
+        let both = dir.appendingPathComponent("both.h5").path
+        let ports = [freePort(), freePort()]
+        let pair = try ports.map { p in try Background(["coordinator", slow, "--out", both, "--bind", "tcp://127.0.0.1:\(p)", "--linger", "1"]) }
+        let until = Date().addingTimeInterval(60)
+        while pair.allSatisfy({ $0.process.isRunning }) && Date() < until { usleep(20_000) }
+        let refused = try XCTUnwrap(pair.firstIndex { !$0.process.isRunning }, "neither coordinator was refused: \(pair.map(\.stderr))")
+        XCTAssertEqual(pair[refused].wait(), 2, pair[refused].stderr)
+        let winner = 1 - refused
+        XCTAssertTrue(pair[winner].process.isRunning, "the other coordinator did not run either: \(pair[winner].stderr)")
+        let w2 = try worker(ports[winner])
+        XCTAssertEqual(pair[winner].wait(), 0, pair[winner].stderr)
+        XCTAssertEqual(w2.wait(), 0, w2.stderr)
+        try assertSameResults(reference, both)
+    }
+
     func testCoordinatorKilledTwiceAndResumed() throws {
         let reference = try reference()
         let dir = try scratch()
