@@ -29,11 +29,22 @@ public final class ResultsLock {
             let code = errno
             _ = close(fd)
             fd = -1
-            if code == EWOULDBLOCK {
-                throw EngineError("\(resultsPath): another ttcg process is writing it (\(path) is locked); wait for it to end or stop it, then --resume", exitCode: 2)
-            }
+            if code == EWOULDBLOCK { throw Self.busy(resultsPath) }
             throw EngineError("\(path): cannot lock it: \(String(cString: strerror(code)))", exitCode: 2)
         }
+    }
+
+    /// Whether another process holds the lock of `resultsPath` now (creates nothing).
+    public static func isHeld(resultsPath: String) -> Bool {
+        let fd = open(resultsPath + ".lock", O_RDWR | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return false }
+        defer { _ = close(fd) }
+        return flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK
+    }
+
+    /// The error a second writer gets.
+    static func busy(_ resultsPath: String) -> EngineError {
+        EngineError("\(resultsPath): another ttcg process is writing it (\(resultsPath).lock is locked); wait for it to end or stop it, then --resume", exitCode: 2)
     }
 
     /// Lets the next writer in (also done when the process exits).

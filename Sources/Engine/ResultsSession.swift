@@ -53,16 +53,23 @@ public final class ResultsSession: ResultSink {
     public static func start(resultsPath: String, plan: SweepPlan, ttcgVersion: String, force: Bool,
                              sync: JournalSync = .standard, snapshotSeconds: Double = 5) throws(EngineError) -> ResultsSession {
         let journalPath = Journal.path(forResults: resultsPath), partial = resultsPath + ".partial"
-        let lock = try ResultsLock(resultsPath: resultsPath)
         let fm = FileManager.default
-        if !force {
+        func refuseExisting() throws(EngineError) {
+            guard !force else { return }
             if fm.fileExists(atPath: journalPath) {
+                if ResultsLock.isHeld(resultsPath: resultsPath) { throw ResultsLock.busy(resultsPath) }
                 throw EngineError("\(resultsPath): an unfinished sweep's journal is beside it (\(journalPath)); continue it with --resume, or start over with --force", exitCode: 2)
             }
             if fm.fileExists(atPath: resultsPath) {
+                if ResultsLock.isHeld(resultsPath: resultsPath) { throw ResultsLock.busy(resultsPath) }
                 throw EngineError("\(resultsPath): the results file exists; refusing to overwrite it (use --force)", exitCode: 2)
             }
         }
+        // Refused before the lock file is made (nothing is created), and again under the
+        // lock (another writer may have started in between).
+        try refuseExisting()
+        let lock = try ResultsLock(resultsPath: resultsPath)
+        try refuseExisting()
         Journal.ignoreFileSizeSignal()
         let journal: JournalWriter
         do {
