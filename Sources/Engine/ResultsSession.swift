@@ -55,7 +55,20 @@ public final class ResultsSession: ResultSink {
         let journalPath = Journal.path(forResults: resultsPath), partial = resultsPath + ".partial"
         let fm = FileManager.default
         func refuseExisting() throws(EngineError) {
-            guard !force else { return }
+            if force {
+                // --force replaces what ttcg made, nothing else (a spec given as --out, a device).
+                for path in [resultsPath, journalPath, partial] {
+                    var st = stat()
+                    guard lstat(path, &st) == 0 else { continue }
+                    guard (st.st_mode & S_IFMT) == S_IFREG else {
+                        throw EngineError("\(path): --force replaces only regular files that ttcg wrote; expected a regular file, this is not one: choose another --out", exitCode: 2)
+                    }
+                }
+                if fm.fileExists(atPath: resultsPath) && !ResultsReader.isResultsFile(path: resultsPath) {
+                    throw EngineError("\(resultsPath): --force replaces only a ttcg results file; expected an HDF5 file with format = ttcg-results, this is not one: choose another --out", exitCode: 2)
+                }
+                return
+            }
             if fm.fileExists(atPath: journalPath) {
                 if ResultsLock.isHeld(resultsPath: resultsPath) { throw ResultsLock.busy(resultsPath) }
                 throw EngineError("\(resultsPath): an unfinished sweep's journal is beside it (\(journalPath)); continue it with --resume, or start over with --force", exitCode: 2)

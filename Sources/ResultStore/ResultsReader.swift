@@ -54,6 +54,15 @@ public final class ResultsReader {
     public let pointsFailed: Int
     public let markets: [StoredMarket]
 
+    /// Whether `path` is a regular file that is a ttcg results file (what `--force` may replace).
+    public static func isResultsFile(path: String) -> Bool {
+        var st = stat()
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG,
+              let file = try? H5File.open(path, mode: .readOnly) else { return false }
+        defer { try? file.close() }
+        return (try? file.stringAttribute("format")) == "ttcg-results"
+    }
+
     public init(path: String) throws {
         self.path = path
         file = try H5File.open(path, mode: .readOnly)

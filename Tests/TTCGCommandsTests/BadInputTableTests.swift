@@ -46,9 +46,12 @@ final class BadInputTableTests: XCTestCase {
             let expected = row.expected.replacingOccurrences(of: "bad/", with: bad + "/")
             XCTAssertTrue(run.stderr.contains(expected), "row \(row.number) (\(row.what)): expected '\(expected)' in: \(run.stderr)")
         }
-        for leftover in ["never.h5", "never.csv"] {
+        for leftover in ["never.h5", "never.csv"] + [".lock", ".journal", ".partial", ".snapshot"].map { "spec-no-markets.yaml" + $0 } {
             XCTAssertFalse(FileManager.default.fileExists(atPath: bad + "/" + leftover), leftover)
         }
+        // --force left the spec given as --out as it was (row 40).
+        let spec = try String(contentsOfFile: bad + "/spec-no-markets.yaml", encoding: .utf8)
+        XCTAssertTrue(spec.contains("markets"), spec)
     }
 
     func testEveryMessageRow() throws {
