@@ -285,7 +285,7 @@ public final class Coordinator {
             throw EngineError("ttcg coordinator: cannot open a ZeroMQ socket: \(error)")
         }
         do {
-            try socket.bind(options.bind)
+            try socket.bind(bindableEndpoint(options.bind))
         } catch {
             throw EngineError("ttcg coordinator: --bind \(options.bind): \(error)", exitCode: 2)
         }
@@ -295,7 +295,7 @@ public final class Coordinator {
                 let s = try context.socket(.router)
                 try s.set(.maxMessageSize(1 << 16), .sendHighWaterMark(100), .receiveHighWaterMark(100))
                 try curveGuard?.configureServer(s)
-                try s.bind(statusBind)
+                try s.bind(bindableEndpoint(statusBind))
                 statusSocket = s
                 statusEndpoint = s.lastEndpoint ?? statusBind
             } catch {

@@ -192,6 +192,16 @@ public func isLoopbackEndpoint(_ endpoint: String) -> Bool {
     return host == "localhost" || isLoopbackIPv4(host)
 }
 
+/// The endpoint to bind for `endpoint`: `tcp://localhost:PORT` becomes `tcp://127.0.0.1:PORT`
+/// (ZeroMQ binds interface names and addresses, and takes `localhost` for an interface:
+/// "No such device"). Everything else is unchanged.
+public func bindableEndpoint(_ endpoint: String) -> String {
+    let text = endpoint.trimmingCharacters(in: .whitespaces)
+    let prefix = "tcp://localhost:"
+    guard text.lowercased().hasPrefix(prefix) else { return endpoint }
+    return "tcp://127.0.0.1:" + text.dropFirst(prefix.count)
+}
+
 /// 127.a.b.c with every part a decimal 0...255.
 private func isLoopbackIPv4(_ host: String) -> Bool {
     let parts = host.split(separator: ".", omittingEmptySubsequences: false)

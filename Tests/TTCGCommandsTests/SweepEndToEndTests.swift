@@ -213,6 +213,23 @@ final class SweepEndToEndTests: XCTestCase {
         XCTAssertLessThanOrEqual((cost["tail_seconds"] as? NSNumber)?.doubleValue ?? .infinity, sweep)
     }
 
+    /// Issue 14, case 8: `tcp://localhost:PORT`, listed as loopback in docs/security.md, binds
+    /// (it failed with "No such device") and serves workers and status.
+    func testLocalhostEndpointsWork() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = freePort(), statusPort = freePort()
+        let out = dir.appendingPathComponent("localhost.h5").path
+        let coordinator = try Background(["coordinator", e2e, "--out", out, "--bind", "tcp://localhost:\(port)",
+                                          "--status-bind", "tcp://localhost:\(statusPort)", "--linger", "0.2"])
+        let worker = try Background(["worker", "--connect", "tcp://localhost:\(port)", "--threads", "1"])
+        XCTAssertEqual(coordinator.wait(), 0, coordinator.stderr)
+        XCTAssertEqual(worker.wait(), 0, worker.stderr)
+        XCTAssertTrue(coordinator.stderr.contains("workers connect to tcp://127.0.0.1:\(port)"), coordinator.stderr)
+        let reference = try reference(e2e, in: dir)
+        try assertSameResults(reference, out)
+    }
+
     func testKilledWorkerIsReplacedAndALateWorkerJoins() throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
