@@ -363,7 +363,15 @@ final class SweepEndToEndTests: XCTestCase {
         XCTAssertEqual(refused.status, 2)
         XCTAssertEqual(refused.stderr, "\(existing): the results file exists; refusing to overwrite it (use --force)\n")
         XCTAssertEqual(try String(contentsOfFile: existing, encoding: .utf8), "precious")
-        XCTAssertEqual(try ttcg(["run", e2e, "--out", existing, "--force"]).status, 0)
+        // --force replaces only a ttcg results file (issue 14, case 7): not this one...
+        let forced = try ttcg(["run", e2e, "--out", existing, "--force"])
+        XCTAssertEqual(forced.status, 2, forced.stderr)
+        XCTAssertTrue(forced.stderr.contains("--force replaces only a ttcg results file"), forced.stderr)
+        XCTAssertEqual(try String(contentsOfFile: existing, encoding: .utf8), "precious")
+        // ... but a results file, yes.
+        let results = dir.appendingPathComponent("results.h5").path
+        XCTAssertEqual(try ttcg(["run", e2e, "--out", results]).status, 0)
+        XCTAssertEqual(try ttcg(["run", e2e, "--out", results, "--force"]).status, 0)
         // A busy port.
         let port = freePort()
         let holder = try Background(["coordinator", e2e, "--out", dir.appendingPathComponent("a.h5").path, "--bind", "tcp://127.0.0.1:\(port)"])
