@@ -29,52 +29,6 @@ extension ResultSink {
     }
 }
 
-/// How the coordinator listens and how patient it is.
-public struct CoordinatorOptions: Sendable {
-    public var bind: String
-    public var statusBind: String?
-    /// Heartbeats to workers, and how often silence is checked.
-    public var heartbeatMilliseconds: UInt32 = 1000
-    /// A worker silent this long loses its leases.
-    public var timeoutMilliseconds: UInt32 = 10_000
-    /// Attempts per item before it is recorded as failed (and, when other workers are
-    /// connected, only once it failed on two of them).
-    public var maxAttempts: Int = 3
-    /// Estimated seconds of work a worker holds at most (at least two items, so one is
-    /// always waiting while it plays the other): enough to hide the round trip, little
-    /// enough that the tail is short.
-    public var lookaheadSeconds: Double = 1
-    /// Bytes of results a worker holds at most (beyond two items): what arrives at once is
-    /// bounded, whatever the lookahead, so the coordinator's memory does not grow with
-    /// cheap items.
-    public var maxLeasedBytesPerWorker: Double = 2 * 1024 * 1024
-    /// A lease also expires when its item runs past 10x its estimate and at least this long,
-    /// even if the worker heartbeats.
-    public var itemTimeoutSeconds: Double = 60
-    /// A worker whose failures were refuted (the same items succeeded elsewhere) this many
-    /// times, more often than it succeeded, gets no more items.
-    public var quarantineAfter: Int = 3
-    /// After the last item: how long to keep answering status clients and telling late
-    /// workers the sweep is done.
-    public var lingerSeconds: Double = 0.2
-    /// Asked during the linger; true ends it early. `ttcg run` says so once its own worker
-    /// processes have all exited and no status socket is open: nobody is left to answer.
-    public var lingerEnds: (@Sendable () -> Bool)? = nil
-    /// Workers admitted at once; a HELLO beyond this is refused ("too many workers").
-    public var maxWorkers: Int = 1024
-    /// CURVE: the coordinator's key and the clients it admits. Nil: plaintext, which is
-    /// refused on a non-loopback endpoint unless `insecure`.
-    public var curve: CurveServerConfig? = nil
-    public var insecure = false
-    /// Where refused CURVE clients are logged (the ZAP thread calls it).
-    public var log: @Sendable (String) -> Void = { _ in }
-
-    public init(bind: String, statusBind: String? = nil) {
-        self.bind = bind
-        self.statusBind = statusBind
-    }
-}
-
 /// A bad-input or environment problem of the coordinator (busy port, bad endpoint).
 public struct EngineError: Error, CustomStringConvertible, Sendable {
     public var description: String
@@ -539,35 +493,5 @@ public final class Coordinator {
         _ = try? s.send(to: m.peer, Codec.encode(.statusReply(json: status().json())), dontWait: true)
     }
 
-    /// A snapshot of the sweep. The ETA is cost-weighted: the cost model's seconds of work
-    /// left over the work done per second since the first item was leased.
-    public func status() -> SweepStatus {
-        let now = monotonicSeconds()
-        let elapsed = now - startTime
-        var leased = 0
-        for s in states { if case .leased = s { leased += 1 } }
-        let rate = elapsed > 0 ? Double(pointsDone - pointsAtStart) / elapsed : 0
-        var eta: Double? = nil
-        if let first = firstLeaseTime, workDone > 0, now > first {
-            eta = costs.remainingSeconds / (workDone / (now - first))
-        }
-        return SweepStatus(
-            job: plan.spec.name, specHash: plan.spec.hash, finished: finished,
-            itemsTotal: plan.items.count, itemsDone: itemsDone, itemsLeased: leased,
-            itemsQueued: plan.items.count - itemsDone - itemsFailed - leased, itemsFailed: itemsFailed,
-            pointsTotal: plan.pointCount, pointsDone: pointsDone, pointsFailed: pointsFailed,
-            gamesPerSecond: rate, etaSeconds: finished ? 0 : eta,
-            elapsedSeconds: elapsed,
-            workers: workers.values.sorted { $0.id < $1.id }.map {
-                WorkerStatus(id: $0.id, host: $0.hello.host, pid: Int($0.hello.pid), threads: Int($0.hello.threads),
-                             itemsDone: $0.itemsDone, leased: $0.order.count, lastHeartbeatAge: now - $0.lastSeen,
-                             state: $0.quarantined ? "quarantined" : "active", busySeconds: $0.busySeconds)
-            },
-            droppedMalformed: droppedMalformed, droppedDuplicate: droppedDuplicate,
-            droppedNotLeased: droppedNotLeased, refusedPeers: refusedPeers + (curveGuard?.refusedCount ?? 0),
-            itemsRedone: itemsRedone, itemsCopied: itemsCopied, leasesExpired: leasesExpired,
-            markets: plan.markets.enumerated().map {
-                MarketProgress(name: $0.element.name, pointsTotal: $0.element.pointCount, pointsDone: pointsDoneByMarket[$0.offset])
-            })
-    }
+
 }
