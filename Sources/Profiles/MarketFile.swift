@@ -21,6 +21,7 @@ public enum MarketFile {
     /// Without a `name` key the market is named after the file (`x.yaml` -> `x`).
     public static func parse(yaml: String, source: String = "<market>") throws(MarketFileError) -> Market {
         let root: Node
+        if let refusal = YAMLNesting.refusal(yaml) { throw MarketFileError(file: source, message: refusal) }
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
                 throw MarketFileError(file: source, message: "expected a market (a mapping with \(topLevelKeys.joined(separator: ", "))), got an empty document")

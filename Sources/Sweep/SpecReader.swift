@@ -2,6 +2,7 @@
 // says exactly where (`jobs/x.yaml: axes.beta[2]: expected ..., got ...`).
 
 import GameCore
+import Profiles
 import Yams
 
 /// A sweep spec that cannot be used: file, YAML path of the culprit, and what was expected.
@@ -127,6 +128,7 @@ func parseNumber(_ text: String) -> Double? {
 
 /// Parses YAML text into its root node with one-line syntax errors.
 func composeYAML(_ text: String, file: String) throws(SpecError) -> SpecNode {
+    if let refusal = YAMLNesting.refusal(text) { throw SpecError(file: file, path: nil, message: refusal) }
     do {
         guard let node = try Yams.compose(yaml: text) else {
             throw SpecError(file: file, path: nil, message: "expected a sweep spec (a mapping with name, markets, axes, ...), got an empty document")
