@@ -6,6 +6,9 @@
 #   make run        the paper's experiment grid (jobs/paper.yaml) -> results.h5, with its summary
 #   make notebooks  the paper's figures and tables from results.h5 -> notebooks-export/out/
 #   make bench      the benchmark suite (Benchmarks/run.sh)
+#   make fuzz       build the libFuzzer targets (Fuzz/) and run each for FUZZ_SECONDS (default 60)
+#                   on its corpus; FUZZ_TARGETS="specReader ..." picks targets (docs/fuzzing.md)
+#   make fuzz-seeds rewrite the seed corpus Fuzz/corpus/*/seed-* from fixtures and encoders
 #   make deps       install libzmq and HDF5 development packages if they are missing
 #   make clean      remove every SwiftPM build directory (.build, .build-*)
 #
@@ -40,8 +43,17 @@ VENV          := .venv
 PYTHON        := $(VENV)/bin/python
 NOTEBOOKS_REQ := notebooks-export/requirements.txt
 
+# Fuzzing (docs/fuzzing.md): the Fuzz/ package, built in Fuzz/.build with libFuzzer's
+# coverage in every module; one executable fuzz-TARGET per target. SwiftPM caches the file
+# list of the root package (a path dependency there): the recipes drop that cache first,
+# so that files added to the root since the last build are compiled too.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= protocolDecoder journalReader specReader marketReader ingestionScanner
+FUZZ_TIMEOUT ?= 10
+FUZZ_FLAGS   ?=
+
 .DEFAULT_GOAL := build
-.PHONY: build test test-slurm run bench deps venv notebooks clean help
+.PHONY: build test test-slurm run bench fuzz fuzz-seeds deps venv notebooks clean help
 
 ## build: release build of the package (the ttcg binary lands in `swift build --show-bin-path`)
 build: deps
@@ -93,6 +105,26 @@ $(VENV_READY): $(NOTEBOOKS_REQ)
 ## bench: benchmark suite (the NumPy baseline runs in .venv)
 bench: venv
 	TTCG_PYTHON=$(abspath $(PYTHON)) bash Benchmarks/run.sh
+
+## fuzz: build the fuzz targets with -sanitize=fuzzer, run each for FUZZ_SECONDS on Fuzz/corpus/TARGET
+# New inputs go to Fuzz/.build/fuzz-corpus/, crashes to Fuzz/.build/crashes/TARGET/, logs to
+# Fuzz/.build/logs/; exits non-zero if a target crashed, hung (an input above FUZZ_TIMEOUT
+# seconds) or ran out of memory. FUZZ_FLAGS adds libFuzzer flags (e.g. -max_len=20000).
+fuzz: deps
+	@rm -f Fuzz/.build/release.yaml Fuzz/.build/release/description.json
+	@for t in $(FUZZ_TARGETS); do \
+	    echo "== build fuzz-$$t"; \
+	    (cd Fuzz && $(SWIFT) build -c release --scratch-path .build --sanitize=fuzzer --product fuzz-$$t) || exit 1; \
+	done
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" FUZZ_TIMEOUT=$(FUZZ_TIMEOUT) FUZZ_FLAGS="$(FUZZ_FLAGS)" \
+	    sh Fuzz/run.sh
+
+## fuzz-seeds: rewrite the seed corpus (Fuzz/corpus/*/seed-*; regress-* inputs are kept)
+# fuzz-seeds is an ordinary executable (libFuzzer brings its own main), built apart.
+fuzz-seeds: deps
+	@rm -f Fuzz/.build/plain/release.yaml Fuzz/.build/plain/release/description.json
+	cd Fuzz && $(SWIFT) build -c release --scratch-path .build/plain --product fuzz-seeds
+	Fuzz/.build/plain/release/fuzz-seeds
 
 ## deps: install the system libraries if pkg-config cannot find them (quiet when present)
 deps:

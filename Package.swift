@@ -4,6 +4,7 @@
 //   GameCore <- Profiles <- Sweep <- Engine <- TTCGCommands <- ttcg
 //   CZeroMQ <- Wire <- Engine ; CHDF5 <- ResultStore <- Engine (sockets and HDF5 stay at the edges);
 //   CCRC32C <- Engine (the journal's checksum in hardware).
+//   Engine <- FuzzHarness (the fuzz targets, for Fuzz/ and FuzzCorpusTests).
 import PackageDescription
 
 let package = Package(
@@ -15,6 +16,8 @@ let package = Package(
         .library(name: "Sweep", targets: ["Sweep"]),
         .library(name: "Engine", targets: ["Engine"]),
         .library(name: "ResultStore", targets: ["ResultStore"]),
+        // For Fuzz/, the libFuzzer package beside this one (docs/fuzzing.md).
+        .library(name: "FuzzHarness", targets: ["FuzzHarness"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,6 +49,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ttcg", dependencies: ["TTCGCommands"]),
+        // The fuzz targets: untrusted bytes into the real readers (docs/fuzzing.md).
+        .target(name: "FuzzHarness", dependencies: ["Engine", "Sweep", "Profiles", "GameCore"]),
         .testTarget(name: "GameCoreTests", dependencies: ["GameCore"]),
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "GameCore"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CZeroMQ", "CHDF5"]),
@@ -53,6 +58,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Sweep", "Wire", "ResultStore", "Profiles", "GameCore"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "Sweep", "GameCore"]),
+        .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzHarness"]),
         .testTarget(name: "TTCGCommandsTests", dependencies: ["TTCGCommands", "GameCore", "Profiles", "Sweep", "ResultStore", "Engine", "Wire"]),
     ]
 )
