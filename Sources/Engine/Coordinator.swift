@@ -9,53 +9,6 @@ import Profiles
 import Sweep
 import Wire
 
-/// Where accepted results go (the HDF5 file, or memory in tests). Called on the
-/// coordinator's thread only.
-public protocol ResultSink: AnyObject {
-    /// The results of `item`, accepted once.
-    func write(_ block: ResultBlock, item: WorkItem) throws
-    /// The same, with the block's bytes as the worker encoded them (`Codec.resultBlockBytes`).
-    func write(_ block: ResultBlock, encoded: ArraySlice<UInt8>, item: WorkItem) throws
-    /// `item` failed on every attempt: its points are failed with `message`.
-    func recordFailure(item: WorkItem, message: String) throws
-    /// Called on every heartbeat tick: time-based work (flushing a journal, a snapshot).
-    func tick() throws
-}
-
-extension ResultSink {
-    public func tick() throws {}
-    public func write(_ block: ResultBlock, encoded: ArraySlice<UInt8>, item: WorkItem) throws {
-        try write(block, item: item)
-    }
-}
-
-/// A bad-input or environment problem of the coordinator (busy port, bad endpoint).
-public struct EngineError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    /// 2 for input the user can fix, 1 otherwise.
-    public var exitCode: Int32
-    public init(_ description: String, exitCode: Int32 = 1) {
-        self.description = description
-        self.exitCode = exitCode
-    }
-}
-
-/// The refusal a welcomed worker gets from a coordinator that does not know it (one that
-/// restarted): the worker says hello again instead of giving up.
-public let unknownWorkerReason = "unknown worker: say hello first"
-
-/// Seconds on a clock that only moves forward (for durations, never for dates).
-public func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
-
-/// A stop request that a signal handler (any thread) can make and the run loop reads.
-public final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stopped = false
-    public init() {}
-    public func request() { lock.lock(); stopped = true; lock.unlock() }
-    public var isRequested: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
-}
-
 public final class Coordinator {
     enum ItemState: Equatable {
         case queued
@@ -118,6 +71,8 @@ public final class Coordinator {
     let statusSocket: ZMQSocket?
     /// The ZAP handler admitting only authorized CURVE keys (nil without CURVE).
     let curveGuard: CurveGuard?
+    /// Connections kept under the limit on open files; handshakes failed before ZAP.
+    let connections: ConnectionGuard
     /// When each peer was last sent a WELCOME: at most one per heartbeat period, so a
     /// peer flooding HELLOs cannot make the coordinator flood back.
     var lastWelcome: [[UInt8]: Double] = [:]
@@ -190,9 +145,9 @@ public final class Coordinator {
         self.plan = plan
         self.options = options
         self.sink = sink
-        self.welcome = Welcome(specHash: plan.spec.hash, specText: plan.spec.text, specSource: plan.spec.source,
-                               markets: marketsJSON, heartbeatMilliseconds: options.heartbeatMilliseconds,
+        self.welcome = Welcome(plan: plan, marketsJSON: marketsJSON, heartbeatMilliseconds: options.heartbeatMilliseconds,
                                timeoutMilliseconds: options.timeoutMilliseconds)
+        if let refusal = welcome.refusal { throw EngineError("\(plan.spec.source): \(refusal)", exitCode: 2) }
         tag = sweepTag(plan.spec.hash)
         costs = CostModel(plan: plan)
         pointsDoneByMarket = [Int](repeating: 0, count: plan.markets.count)
@@ -232,8 +187,10 @@ public final class Coordinator {
         // for a peer that never reads); credit keeps honest traffic far below them.
         do {
             socket = try context.socket(.router)
-            try socket.set(.maxMessageSize(ProtocolLimits.maxMessageBytes), .routerMandatory(false),
-                           .sendHighWaterMark(1000), .receiveHighWaterMark(1000))
+            // A peer's message is capped at what a RESULT of this plan can need, and its
+            // queue here at 100 messages (credit keeps an honest worker below 70).
+            try socket.set(.maxMessageSize(Int64(ProtocolLimits.maxMessageBytes(for: plan))), .routerMandatory(false),
+                           .sendHighWaterMark(1000), .receiveHighWaterMark(100))
             try curveGuard?.configureServer(socket)
         } catch {
             throw EngineError("ttcg coordinator: cannot open a ZeroMQ socket: \(error)")
@@ -259,9 +216,17 @@ public final class Coordinator {
             statusSocket = nil
             statusEndpoint = nil
         }
+        connections = ConnectionGuard(log: options.log)
+        do {
+            try connections.watch(socket, cap: connections.workerCap)
+            if let statusSocket { try connections.watch(statusSocket, cap: ConnectionGuard.statusCap) }
+        } catch {
+            throw EngineError("ttcg coordinator: cannot monitor the sockets' connections: \(error)")
+        }
     }
 
     deinit {
+        connections.close()
         socket.close()
         statusSocket?.close()
         curveGuard?.stop()
@@ -274,12 +239,14 @@ public final class Coordinator {
         if itemsDone + itemsFailed == plan.items.count { finished = true }
         var pollItems = [PollItem(socket)]
         if let statusSocket { pollItems.append(PollItem(statusSocket)) }
+        pollItems += connections.pollItems
         while !finished {
             if stop.isRequested {
                 interrupted = true
                 return status()
             }
             let events = try Wire.ZMQSocket.poll(pollItems, timeout: .milliseconds(50))
+            connections.drain()
             if events[0].contains(.readable) {
                 // Drain what is there, bounded so status and heartbeats keep their turn.
                 for _ in 0..<10_000 {
@@ -287,7 +254,7 @@ public final class Coordinator {
                     try handle(m)
                 }
             }
-            if let statusSocket, events.count > 1, events[1].contains(.readable) {
+            if let statusSocket, events[1].contains(.readable) {
                 while let m = try statusSocket.receiveRouted(timeout: .zero) { answerStatus(m, on: statusSocket) }
             }
             let now = monotonicSeconds()
@@ -317,13 +284,12 @@ public final class Coordinator {
         // Tell late workers the sweep is over, and answer status clients, for a moment.
         let until = monotonicSeconds() + options.lingerSeconds
         while monotonicSeconds() < until && options.lingerEnds?() != true {
-            var items = [PollItem(socket)]
-            if let statusSocket { items.append(PollItem(statusSocket)) }
-            let events = try Wire.ZMQSocket.poll(items, timeout: .milliseconds(20))
+            let events = try Wire.ZMQSocket.poll(pollItems, timeout: .milliseconds(20))
+            connections.drain()
             if events[0].contains(.readable), let m = try socket.receiveRouted(timeout: .zero) {
                 if case .hello? = try? Codec.decode(m.frames) { send(.done, to: m.peer) }
             }
-            if let statusSocket, events.count > 1, events[1].contains(.readable) {
+            if let statusSocket, events[1].contains(.readable) {
                 while let m = try statusSocket.receiveRouted(timeout: .zero) { answerStatus(m, on: statusSocket) }
             }
         }
@@ -351,7 +317,10 @@ public final class Coordinator {
             droppedMalformed += 1
             return
         }
-        if case .hello(let hello) = message {
+        if case .hello(var hello) = message {
+            // The host name came from the peer: escaped once here, so every table, log line
+            // and failure message that shows it stays one line without terminal codes.
+            hello.host = printable(hello.host)
             if let last = lastWelcome[m.peer], now - last < Double(options.heartbeatMilliseconds) / 1000 {
                 droppedDuplicate += 1   // a HELLO flood: one WELCOME per heartbeat period
                 return

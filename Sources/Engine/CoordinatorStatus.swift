@@ -29,6 +29,7 @@ extension Coordinator {
             },
             droppedMalformed: droppedMalformed, droppedDuplicate: droppedDuplicate,
             droppedNotLeased: droppedNotLeased, refusedPeers: refusedPeers + (curveGuard?.refusedCount ?? 0),
+            refusedConnections: connections.refusedConnections, failedHandshakes: connections.failedHandshakes,
             itemsRedone: itemsRedone, itemsCopied: itemsCopied, leasesExpired: leasesExpired,
             markets: plan.markets.enumerated().map {
                 MarketProgress(name: $0.element.name, pointsTotal: $0.element.pointCount, pointsDone: pointsDoneByMarket[$0.offset])

@@ -4,6 +4,7 @@
 // numbers where they must be, ids in range; anything else is `WireError.malformed`.
 
 import GameCore
+import Profiles
 import Sweep
 import Wire
 
@@ -14,8 +15,8 @@ public let protocolVersion: UInt16 = 2
 public enum ProtocolLimits {
     /// Largest message accepted on either socket (ZMQ_MAXMSGSIZE), bytes.
     public static let maxMessageBytes: Int64 = 256 << 20
-    public static let maxSpecBytes = 4 << 20
-    public static let maxMarketBytes = 16 << 20
+    public static let maxSpecBytes = SweepSpec.maxTextBytes
+    public static let maxMarketBytes = MarketFile.maxTextBytes
     public static let maxMarkets = 10_000
     public static let maxText = 64 << 10
     public static let maxPointsPerItem = 100_000

@@ -112,6 +112,14 @@ public final class ResultsSession: ResultSink {
         guard FileManager.default.fileExists(atPath: journalPath) else {
             throw EngineError("\(journalPath): nothing to resume (no journal beside \(resultsPath)); run without --resume", exitCode: 2)
         }
+        // A FIFO or a device there would block the reading, or be replaced by a file.
+        for path in [journalPath, partial, resultsPath] {
+            var st = stat()
+            guard lstat(path, &st) == 0 else { continue }
+            guard (st.st_mode & S_IFMT) == S_IFREG else {
+                throw EngineError("\(path): cannot resume: it is not a regular file (a FIFO, a device, a link or a directory); expected the file ttcg wrote, or nothing", exitCode: 2)
+            }
+        }
         // Before the partial file is rebuilt: a sweep still running keeps its files.
         let lock = try ResultsLock(resultsPath: resultsPath)
         Journal.ignoreFileSizeSignal()

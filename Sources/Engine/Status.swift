@@ -1,6 +1,7 @@
 // What `ttcg status` shows: a snapshot of the coordinator, as a value and as JSON.
 
 import Foundation
+import Sweep
 
 public struct WorkerStatus: Sendable, Equatable, Codable {
     public var id: Int
@@ -56,7 +57,12 @@ public struct SweepStatus: Sendable, Equatable, Codable {
     public var droppedMalformed: Int
     public var droppedDuplicate: Int
     public var droppedNotLeased: Int
+    /// Peers refused: by ZAP (CURVE keys not authorized) or by the protocol.
     public var refusedPeers: Int
+    /// Connections shut down beyond the cap that keeps file descriptors for the files.
+    public var refusedConnections: Int
+    /// Handshakes that failed before ZAP: no CURVE, another server key, not ZeroMQ at all.
+    public var failedHandshakes: Int
     /// Items put back in the queue after a worker failed, fell silent or stalled.
     public var itemsRedone: Int
     /// Copies of items given to idle workers at the tail, and leases taken back from items
@@ -75,7 +81,8 @@ public struct SweepStatus: Sendable, Equatable, Codable {
         case pointsTotal = "points_total", pointsDone = "points_done", pointsFailed = "points_failed"
         case gamesPerSecond = "games_per_second", etaSeconds = "eta_seconds", elapsedSeconds = "elapsed_seconds"
         case droppedMalformed = "dropped_malformed", droppedDuplicate = "dropped_duplicate"
-        case droppedNotLeased = "dropped_not_leased", refusedPeers = "refused_peers"
+        case droppedNotLeased = "dropped_not_leased", refusedPeers = "refused_peers", refusedConnections = "refused_connections"
+        case failedHandshakes = "failed_handshakes"
     }
 
     /// One JSON object (keys sorted), for `ttcg status --json`.
@@ -103,16 +110,6 @@ public struct SweepStatus: Sendable, Equatable, Codable {
     }
 }
 
-/// `42120` -> `42,120`.
-public func grouped(_ n: Int) -> String {
-    let digits = String(abs(n))
-    var out = ""
-    for (i, c) in digits.reversed().enumerated() {
-        if i > 0 && i % 3 == 0 { out.append(",") }
-        out.append(c)
-    }
-    return (n < 0 ? "-" : "") + String(out.reversed())
-}
 
 /// Seconds as `m:ss` or `h:mm:ss`.
 public func clock(_ seconds: Double) -> String {

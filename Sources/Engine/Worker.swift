@@ -93,7 +93,24 @@ private final class WakeUp: @unchecked Sendable {
 private final class PlanBox: @unchecked Sendable {
     let plan: SweepPlan
     let hash: String
-    init(plan: SweepPlan, hash: String) { self.plan = plan; self.hash = hash }
+    /// What the coordinator accepts in one message (`ProtocolLimits.maxMessageBytes(for:)`).
+    let maxMessageBytes: Int
+    init(plan: SweepPlan, hash: String) {
+        self.plan = plan
+        self.hash = hash
+        maxMessageBytes = ProtocolLimits.maxMessageBytes(for: plan)
+    }
+
+    /// Whether `block`'s RESULT would exceed the cap: a rough overestimate first, encoded
+    /// only when near it (long trajectories), so ordinary results are encoded once.
+    func exceeds(_ result: Message, block: ResultBlock) -> Int? {
+        let rows = block.trajectories.reduce(0) { $0 + $1.trajectory.welfare.count }
+        let rough = 64 + block.count * (block.providers * 200 + 200) + rows * (block.providers * 20 + 48)
+            + block.errors.values.reduce(0) { $0 + $1.utf8.count + 12 }
+        guard rough > maxMessageBytes / 2 else { return nil }
+        let bytes = Codec.encode(result).reduce(0) { $0 + $1.count }
+        return bytes > maxMessageBytes ? bytes : nil
+    }
 }
 
 public final class Worker {
@@ -268,8 +285,14 @@ public final class Worker {
                                                     providers: box.plan.markets[item.market].market.providerCount)
                                       : box.plan.evaluate(item, threads: threads)
                     let seconds = monotonicSeconds() - started
-                    outbox.push(.result(sweep: sweep, id: id, attempt: attempt, seconds: seconds, block: block),
-                                id: id, seconds: seconds, connection: itemConnection)
+                    var result = Message.result(sweep: sweep, id: id, attempt: attempt, seconds: seconds, block: block)
+                    // A result above what the coordinator takes in one message would be cut
+                    // off by its socket: the item fails instead, saying why.
+                    if let bytes = box.exceeds(result, block: block) {
+                        result = .failed(sweep: sweep, id: id, attempt: attempt, seconds: seconds,
+                                         error: "the results of this item come to \(bytes) bytes, above the \(box.maxMessageBytes) the coordinator accepts in one message (long trajectories); a smaller outputs.chunk keeps items under it")
+                    }
+                    outbox.push(result, id: id, seconds: seconds, connection: itemConnection)
                 }
                 if itemSeconds > 0 && itemSeconds < 0.001 {
                     // Items this quick are played right here: a hand-off to the compute queue

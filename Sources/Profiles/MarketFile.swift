@@ -19,7 +19,13 @@ public enum MarketFile {
     /// Parses a market from YAML text (JSON is YAML too, so the JSON of
     /// `renderJSON` reads back here); `source` names it in errors (usually the path).
     /// Without a `name` key the market is named after the file (`x.yaml` -> `x`).
+    /// The largest market text, in bytes of UTF-8: what a worker accepts in a welcome.
+    public static let maxTextBytes = 16 << 20
+
     public static func parse(yaml: String, source: String = "<market>") throws(MarketFileError) -> Market {
+        guard yaml.utf8.count <= maxTextBytes else {
+            throw MarketFileError(file: source, message: "expected a market of at most \(maxTextBytes) bytes (\(maxTextBytes >> 20) MiB), got \(yaml.utf8.count)")
+        }
         let root: Node
         if let refusal = YAMLNesting.refusal(yaml) { throw MarketFileError(file: source, message: refusal) }
         do {

@@ -54,19 +54,10 @@ public enum MarketSource {
 
     /// The UTF-8 text of a file, with the loader's one-line errors.
     static func readText(_ path: String) throws(MarketFileError) -> String {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw MarketFileError(file: path, message: "cannot read the market file: no such file")
+        do {
+            return try TextFile.contents(path, what: "market file", maxBytes: MarketFile.maxTextBytes)
+        } catch {
+            throw MarketFileError(file: path, message: error.message)
         }
-        guard !isDirectory.boolValue else {
-            throw MarketFileError(file: path, message: "cannot read the market file: it is a directory")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw MarketFileError(file: path, message: "cannot read the market file: permission denied or I/O error")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw MarketFileError(file: path, message: "cannot read the market file: it is not UTF-8 text")
-        }
-        return text
     }
 }

@@ -202,12 +202,18 @@ public enum ProfileTable {
 
     /// Numeric level labels (samples, effort bins) must strictly increase with the index.
     static func checkIncreasing(_ rows: [ProfileRow], source: String, market: String) throws(MarketFileError) {
-        let values = rows.map { Double($0.level) }
-        guard values.allSatisfy({ $0 != nil }) else { return }   // text labels: order is the index
-        for k in 1..<max(1, values.count) where !(values[k]! > values[k - 1]!) {
+        if let k = firstLevelNotIncreasing(rows.map(\.level)) {
             throw MarketFileError(file: "\(source):\(rows[k].line)", provider: rows[k].model, field: "level", level: k,
                                   message: "expected levels that increase with level_index in market \(market), got \(rows[k].level) after \(rows[k - 1].level)")
         }
+    }
+
+    /// The index of the first numeric label that is not above the one before, nil if they
+    /// all increase or are not all numbers (text labels: their order is the index).
+    static func firstLevelNotIncreasing(_ labels: [String]) -> Int? {
+        let values = labels.map { Double($0) }
+        guard values.allSatisfy({ $0 != nil }) else { return nil }
+        return (1..<max(1, values.count)).first { !(values[$0]! > values[$0 - 1]!) }
     }
 
     /// Splits a CSV line on commas, honouring double quotes (`"a, b"`, `""` for a quote).
@@ -250,6 +256,17 @@ public enum ProfileTable {
             guard market.settings == PublishedSettings.settings(for: dataset) else {
                 throw MarketFileError(file: market.name, field: "alpha",
                                       message: "expected the published settings of '\(dataset)' for the CSV format, which has no columns for settings (export as yaml or json)")
+            }
+            // Nor write what `parse` would read differently or refuse: it splits lines before
+            // quotes and trims cells, and wants numeric levels to increase.
+            for (field, text) in [("dataset", dataset), ("method", method)] + market.levels.map({ ("level", $0) })
+                + market.providers.map({ ("model", $0.name) }) where text.contains(where: \.isNewline) || text != text.trimmingCharacters(in: .whitespaces) {
+                throw MarketFileError(file: market.name, field: field,
+                                      message: "expected no line breaks and no spaces at either end for the CSV format, got \(jsonQuoted(text)) (export as yaml or json)")
+            }
+            if let k = firstLevelNotIncreasing(market.levels) {
+                throw MarketFileError(file: market.name, field: "levels", level: k,
+                                      message: "expected numeric levels that increase for the CSV format, got \(market.levels[k]) after \(market.levels[k - 1]) (export as yaml or json)")
             }
             for p in market.providers {
                 guard case .tokens(let tokens, let price) = p.pricing else {

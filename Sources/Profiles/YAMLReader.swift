@@ -85,12 +85,15 @@ struct YAMLFields {
             switch tagName(node) {
             case .int:
                 if let i = Int.construct(from: s) { return Double(i) }
-                if let d = Double(s.string.replacingOccurrences(of: "_", with: "")) { return d }
+                if let d = Double(s.string.replacingOccurrences(of: "_", with: "")), d.isFinite { return d }
             case .float:
-                if let d = Double.construct(from: s) { return d }
+                if let d = Double.construct(from: s), !isOverflowingLiteral(s.string) { return d }
             default:
                 break
             }
+        }
+        if case .scalar(let s) = node, isOverflowingLiteral(s.string) {
+            throw context.error(field, level: level, "expected a number, got \(describe(node)), beyond the largest double (about 1.8e308)")
         }
         throw context.error(field, level: level, "expected a number, got \(describe(node))")
     }
@@ -133,4 +136,11 @@ struct YAMLFields {
 /// The resolved YAML tag (`int`, `float`, `null`, ...) of a node.
 func tagName(_ node: Node) -> Tag.Name {
     Tag.Name(rawValue: node.tag.description)
+}
+
+/// A numeric literal whose value does not fit a double (`1e309`): refused, never infinity.
+public func isOverflowingLiteral(_ text: String) -> Bool {
+    let t = text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "_", with: "")
+    guard let d = Double(t) else { return false }
+    return d.isInfinite && !t.lowercased().contains("inf")
 }

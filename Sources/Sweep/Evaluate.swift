@@ -84,7 +84,9 @@ extension SweepPlan {
             case .success(let solution): block.record(solution, at: i)
             case .failure(let f):
                 block.uint8[ResultSchema.slot["status"]!][i] = PointStatus.failed.rawValue
-                block.errors[item.start + i] = f.message
+                // At most 1,000 bytes of it travel (ProtocolLimits.maxErrorBytes is 1,024).
+                block.errors[item.start + i] = f.message.utf8.count <= 1_000 ? f.message
+                    : String(decoding: f.message.utf8.prefix(1_000), as: UTF8.self) + " ..."
             }
         }
         return block

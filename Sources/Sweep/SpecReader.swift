@@ -93,7 +93,7 @@ struct SpecNode {
     /// A finite number.
     func number(expected: String = "a number") throws(SpecError) -> Double {
         guard case .scalar(let s) = node, !isNull, let x = parseNumber(s.string), x.isFinite else {
-            throw error("expected \(expected), got \(shown)")
+            throw error("expected \(expected), got \(shown)\(overflowNote)")
         }
         return x
     }
@@ -103,6 +103,12 @@ struct SpecNode {
             throw error("expected \(expected), got \(shown)")
         }
         return x
+    }
+
+    /// ", beyond the largest double ..." when the scalar is a number too large for a double.
+    var overflowNote: String {
+        guard case .scalar(let s) = node, isOverflowingLiteral(s.string) else { return "" }
+        return ", beyond the largest double (about 1.8e308)"
     }
 
     func bool(expected: String) throws(SpecError) -> Bool {
@@ -115,14 +121,15 @@ struct SpecNode {
     }
 }
 
-/// YAML's and the command line's spellings of numbers (`1e5`, `.inf`, `1_000`).
+/// YAML's and the command line's spellings of numbers (`1e5`, `.inf`, `1_000`). Infinity
+/// only when spelled so: a literal beyond the doubles (`1e309`) is nil, not infinity.
 func parseNumber(_ text: String) -> Double? {
     let t = text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "_", with: "")
     switch t.lowercased() {
     case ".inf", "+.inf", "inf", "+inf", "infinity": return .infinity
     case "-.inf", "-inf", "-infinity": return -.infinity
     case ".nan", "nan": return .nan
-    default: return Double(t)
+    default: return Double(t).flatMap { $0.isFinite ? $0 : nil }
     }
 }
 
@@ -152,3 +159,4 @@ func composeYAML(_ text: String, file: String) throws(SpecError) -> SpecNode {
 }
 
 import Foundation
+

@@ -104,12 +104,54 @@ public struct WorkItem: Sendable, Hashable {
     }
 }
 
+/// The work items of a plan, computed from their number rather than stored: each market's
+/// points are cut into runs of `chunk`, so item `i` is found by arithmetic, and a plan takes
+/// the same memory for 1e3 items as for 1e9.
+public struct WorkItems: RandomAccessCollection, Sendable, Hashable {
+    /// The first item of each market, then the total (`markets + 1` entries).
+    let firstItem: [Int]
+    /// The first point and the point count of each market.
+    let firstPoint: [Int]
+    let points: [Int]
+    let chunk: Int
+
+    init(pointCounts: [Int], chunk: Int) {
+        var firstItem = [0], firstPoint: [Int] = [], first = 0
+        for n in pointCounts {
+            firstPoint.append(first)
+            first += n
+            firstItem.append(firstItem.last! + (n + chunk - 1) / chunk)
+        }
+        self.firstItem = firstItem
+        self.firstPoint = firstPoint
+        self.points = pointCounts
+        self.chunk = chunk
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { firstItem.last! }
+
+    public subscript(i: Int) -> WorkItem {
+        precondition(i >= 0 && i < endIndex, "work item \(i) out of 0..<\(endIndex)")
+        // The market: the last whose first item is <= i (binary search; few markets).
+        var lo = 0, hi = points.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if firstItem[mid] <= i { lo = mid } else { hi = mid - 1 }
+        }
+        let offset = (i - firstItem[lo]) * chunk
+        return WorkItem(id: i, market: lo, start: firstPoint[lo] + offset, count: Swift.min(chunk, points[lo] - offset))
+    }
+}
+
 /// The whole sweep, ready to run.
 public struct SweepPlan: Sendable {
     public var spec: SweepSpec
     public var markets: [PlannedMarket]
-    public var items: [WorkItem]
+    public var items: WorkItems
     public var pointCount: Int
+    /// Item ids travel as 32-bit numbers (docs/protocol.md).
+    public static let maxItems = Int(UInt32.max)
 
     /// Resolves the spec's markets (catalog names, or files relative to the spec's folder).
     public static func resolveMarkets(_ spec: SweepSpec) throws(SpecError) -> [Market] {
@@ -155,7 +197,20 @@ public struct SweepPlan: Sendable {
             }
             let axes = try Self.axes(spec.axes, market: market, path: "markets[\(i)]", spec: spec)
             let shape = axes.shape
-            let count = shape.reduce(1, *)
+            // The grid is refused before anything is made for it: products above the cap
+            // (or above Int's range) would exhaust memory or trap.
+            var count = 1, overflow = false
+            for n in shape where !overflow { (count, overflow) = count.multipliedReportingOverflow(by: n) }
+            if !overflow { (count, overflow) = count.addingReportingOverflow(first) }
+            guard !overflow && count <= spec.outputs.maxPoints else {
+                let total = shape.map { Double($0) }.reduce(1, *) + Double(first)
+                let axesText = zip(axisNames, shape).filter { $0.1 > 1 }.map { "\(grouped($0.1)) \($0.0)" }.joined(separator: " x ")
+                throw SpecError(file: spec.source, path: "outputs.max_points",
+                                message: "expected a grid of at most \(grouped(spec.outputs.maxPoints)) games, got \(total < 1e15 ? grouped(Int(total)) : String(format: "%.3g", total)): "
+                                    + "market '\(name)' has \(axesText.isEmpty ? "1 point" : axesText)\(first > 0 ? " after \(grouped(first)) games of the markets before it" : ""); "
+                                    + (spec.outputs.maxPoints < SweepOutputs.maxPointsCeiling ? "raise outputs.max_points (up to 2^53) to run it" : "split it into smaller sweeps"))
+            }
+            count -= first
             let profiles = Foundation.pow(Double(market.levelCount), Double(market.providerCount))
             let all: Bool
             switch spec.outputs.allEquilibria {
@@ -175,16 +230,11 @@ public struct SweepPlan: Sendable {
         }
         self.markets = planned
         self.pointCount = first
-        var items: [WorkItem] = []
-        for (m, pm) in planned.enumerated() {
-            var s = 0
-            while s < pm.pointCount {
-                let c = min(spec.outputs.chunk, pm.pointCount - s)
-                items.append(WorkItem(id: items.count, market: m, start: pm.firstPoint + s, count: c))
-                s += c
-            }
+        items = WorkItems(pointCounts: planned.map(\.pointCount), chunk: spec.outputs.chunk)
+        guard items.count <= Self.maxItems else {
+            throw SpecError(file: spec.source, path: "outputs.chunk",
+                            message: "expected at most \(grouped(Self.maxItems)) work items, got \(grouped(items.count)) (\(grouped(first)) games in items of \(spec.outputs.chunk)); raise outputs.chunk")
         }
-        self.items = items
     }
 
     static func axes(_ a: SweepAxes, market: Market, path: String, spec: SweepSpec) throws(SpecError) -> MarketAxes {
@@ -231,4 +281,15 @@ public struct SweepPlan: Sendable {
         }
         return (m, indices)
     }
+}
+
+/// `42120` -> `42,120` (counts in messages).
+public func grouped(_ n: Int) -> String {
+    let digits = String(abs(n))
+    var out = ""
+    for (i, c) in digits.reversed().enumerated() {
+        if i > 0 && i % 3 == 0 { out.append(",") }
+        out.append(c)
+    }
+    return (n < 0 ? "-" : "") + String(out.reversed())
 }

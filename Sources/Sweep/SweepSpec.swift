@@ -2,6 +2,7 @@
 // outputs. Parsed strictly: unknown keys and bad values are errors naming the YAML path.
 
 import Foundation
+import Profiles
 import GameCore
 
 /// One market of a sweep as the spec names it.
@@ -67,6 +68,12 @@ public struct SweepOutputs: Sendable, Hashable {
     public var allEquilibria: AllEquilibria = .auto(maxProfiles: 100_000)
     /// Grid points per work item.
     public var chunk: Int = 256
+    /// The most grid points (games) the sweep may have, all markets together: a bigger grid
+    /// is refused when planned, before anything is allocated for it (`max_points`).
+    public var maxPoints: Int = SweepOutputs.defaultMaxPoints
+    public static let defaultMaxPoints = 1_000_000_000
+    /// The highest `max_points` accepted (2^53: grid indices stay exact as doubles).
+    public static let maxPointsCeiling = 1 << 53
 }
 
 /// A parsed sweep spec.
@@ -92,19 +99,24 @@ public struct SweepSpec: Sendable, Hashable {
 
     /// Reads and parses the spec at `path`.
     public static func load(path: String) throws(SpecError) -> SweepSpec {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw SpecError(file: path, path: nil, message: "cannot read the sweep spec: no such file")
-        }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw SpecError(file: path, path: nil, message: "cannot read the sweep spec: not readable UTF-8 text")
+        let text: String
+        do {
+            text = try TextFile.contents(path, what: "sweep spec", maxBytes: maxTextBytes)
+        } catch {
+            throw SpecError(file: path, path: nil, message: error.message)
         }
         let base = (path as NSString).deletingLastPathComponent
         return try parse(yaml: text, source: path, baseDirectory: base.isEmpty ? "." : base)
     }
 
+    /// The largest spec, in bytes of UTF-8: what a worker accepts in a welcome.
+    public static let maxTextBytes = 4 << 20
+
     /// Parses spec text; `source` names it in errors.
     public static func parse(yaml text: String, source: String, baseDirectory: String = ".") throws(SpecError) -> SweepSpec {
+        guard text.utf8.count <= maxTextBytes else {
+            throw SpecError(file: source, path: nil, message: "expected a spec of at most \(maxTextBytes) bytes (\(maxTextBytes >> 20) MiB), got \(text.utf8.count)")
+        }
         let root = try composeYAML(text, file: source)
         let fields = try root.mapping(allowed: topLevelKeys, expected: "a sweep spec (a mapping with \(topLevelKeys.joined(separator: ", ")))")
         func field(_ key: String) -> SpecNode? { fields.first { $0.0 == key }?.1 }
@@ -206,7 +218,7 @@ public struct SweepSpec: Sendable, Hashable {
                 continue
             }
             guard case .scalar(let s) = item.node, let x = parseNumber(s.string), !x.isNaN else {
-                throw item.error("expected \(expected), got \(item.shown)")
+                throw item.error("expected \(expected), got \(item.shown)\(item.overflowNote)")
             }
             if x == .infinity { out.append(.perfect); continue }
             guard x > 0 && x.isFinite else { throw item.error("expected \(expected), got \(item.shown)") }
@@ -334,8 +346,8 @@ public struct SweepSpec: Sendable, Hashable {
         var out = SweepOutputs()
         var maxProfiles = 100_000
         var mode = "auto"
-        for (key, value) in try node.mapping(allowed: ["trajectories", "all_equilibria", "all_equilibria_max_profiles", "chunk"],
-                                             expected: "a mapping of outputs (trajectories, all_equilibria, all_equilibria_max_profiles, chunk)") {
+        for (key, value) in try node.mapping(allowed: ["trajectories", "all_equilibria", "all_equilibria_max_profiles", "chunk", "max_points"],
+                                             expected: "a mapping of outputs (trajectories, all_equilibria, all_equilibria_max_profiles, chunk, max_points)") {
             switch key {
             case "trajectories":
                 if case .mapping = value.node {
@@ -354,6 +366,10 @@ public struct SweepSpec: Sendable, Hashable {
             case "chunk":
                 out.chunk = try value.integer(expected: "a number of grid points per work item, 1...100000")
                 guard (1...100_000).contains(out.chunk) else { throw value.error("expected a number of grid points per work item, 1...100000, got \(out.chunk)") }
+            case "max_points":
+                let expected = "a number of grid points, 1...\(SweepOutputs.maxPointsCeiling)"
+                out.maxPoints = try value.integer(expected: expected)
+                guard (1...SweepOutputs.maxPointsCeiling).contains(out.maxPoints) else { throw value.error("expected \(expected), got \(out.maxPoints)") }
             default: break
             }
         }

@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import Foundation
+import Sweep
 import Engine
 import ResultStore
 

@@ -10,15 +10,21 @@ import Profiles
 import ResultStore
 import Sweep
 
-/// Loads and plans a spec; bad input becomes exit 2 with the spec's one line.
+/// Loads and plans a spec; bad input becomes exit 2 with the spec's one line. What a worker
+/// would refuse (a welcome above its caps) is refused here, before any file is made.
 func loadPlan(_ path: String) throws(CommandError) -> (SweepPlan, [String]) {
+    let plan: SweepPlan, json: [String]
     do {
         let spec = try SweepSpec.load(path: path)
         let markets = try SweepPlan.resolveMarkets(spec)
-        return (try SweepPlan(spec: spec, markets: markets), markets.map(MarketFile.renderJSON))
+        (plan, json) = (try SweepPlan(spec: spec, markets: markets), markets.map(MarketFile.renderJSON))
     } catch {
         throw .badInput(error.description)
     }
+    if let refusal = Welcome(plan: plan, marketsJSON: json, heartbeatMilliseconds: 0, timeoutMilliseconds: 0).refusal {
+        throw .badInput("\(path): \(refusal)")
+    }
+    return (plan, json)
 }
 
 /// Opens the results of a sweep: a fresh start (refusing existing results without
@@ -90,7 +96,9 @@ final class SignalWatch {
 func conclude(_ coordinator: Coordinator, _ session: ResultsSession, _ final: SweepStatus, out: String, command: String) throws(CommandError) {
     if let fatal = coordinator.fatalStore {
         session.abandon()
-        throw CommandError(exitCode: 1, line: "\(command): cannot store results: \(fatal); accepted results are safe in \(session.journalPath): free the space, then continue with --resume",
+        // The remedy depends on what ran out: descriptors (EMFILE, ENFILE) or the disk.
+        let remedy = fatal.contains("Too many open files") ? "raise the limit on open files (ulimit -n)" : "free the space"
+        throw CommandError(exitCode: 1, line: "\(command): cannot store results: \(fatal); accepted results are safe in \(session.journalPath): \(remedy), then continue with --resume",
                            immediate: session.mustExitImmediately)
     }
     if coordinator.interrupted {
@@ -458,8 +466,9 @@ public struct StatusCommand: ParsableCommand {
         var out = "\(s.job)  spec \(s.specHash.prefix(12))  \(s.finished ? "finished" : "running") \(clock(s.elapsedSeconds))\n"
         out += "  \(s.progressLine)\n"
         out += "  items: \(s.itemsDone) done, \(s.itemsLeased) leased, \(s.itemsQueued) queued, \(s.itemsFailed) failed (of \(s.itemsTotal))\n"
-        if s.droppedMalformed + s.droppedDuplicate + s.droppedNotLeased + s.refusedPeers > 0 {
-            out += "  dropped: \(s.droppedMalformed) malformed, \(s.droppedDuplicate) duplicate, \(s.droppedNotLeased) not leased; \(s.refusedPeers) refused\n"
+        if s.droppedMalformed + s.droppedDuplicate + s.droppedNotLeased + s.refusedPeers + s.refusedConnections + s.failedHandshakes > 0 {
+            out += "  dropped: \(s.droppedMalformed) malformed, \(s.droppedDuplicate) duplicate, \(s.droppedNotLeased) not leased; \(s.refusedPeers) refused; "
+                + "\(s.failedHandshakes) failed handshakes; \(s.refusedConnections) connections over the cap\n"
         }
         if s.itemsRedone + s.itemsCopied + s.leasesExpired > 0 {
             out += "  redone: \(s.itemsRedone) re-queued, \(s.itemsCopied) tail copies, \(s.leasesExpired) leases past their deadline\n"

@@ -38,6 +38,13 @@ final class BadInputTableTests: XCTestCase {
 
     func testEveryFileAndFlagRow() throws {
         let bad = packageRoot.appendingPathComponent("Tests/TTCGCommandsTests/Fixtures/bad").path
+        // Fixtures git cannot hold or should not: a 5 MB spec, a FIFO where a journal goes.
+        let generated = ["spec-over-4mib.yaml", "fifo.h5.journal"].map { bad + "/" + $0 }
+        defer { for path in generated { try? FileManager.default.removeItem(atPath: path) } }
+        try ("name: big\nmarkets: [gsm8k/majority]\naxes:\n  beta: [" + Array(repeating: "1.5", count: 1_000_000).joined(separator: ", ") + "]\n")
+            .write(toFile: generated[0], atomically: true, encoding: .utf8)
+        try? FileManager.default.removeItem(atPath: generated[1])
+        XCTAssertEqual(mkfifo(generated[1], 0o644), 0)
         for row in try rows() where row.command.first == "ttcg" {
             let arguments = row.command.dropFirst().map { $0.hasPrefix("bad/") || $0 == "bad" ? bad + $0.dropFirst(3) : $0 }
             let run = try ttcg(Array(arguments))
@@ -46,7 +53,7 @@ final class BadInputTableTests: XCTestCase {
             let expected = row.expected.replacingOccurrences(of: "bad/", with: bad + "/")
             XCTAssertTrue(run.stderr.contains(expected), "row \(row.number) (\(row.what)): expected '\(expected)' in: \(run.stderr)")
         }
-        for leftover in ["never.h5", "never.csv"] + [".lock", ".journal", ".partial", ".snapshot"].map { "spec-no-markets.yaml" + $0 } {
+        for leftover in ["never.h5", "never.csv", "fifo.h5", "fifo.h5.partial"] + [".lock", ".journal", ".partial", ".snapshot"].map { "spec-no-markets.yaml" + $0 } {
             XCTAssertFalse(FileManager.default.fileExists(atPath: bad + "/" + leftover), leftover)
         }
         // --force left the spec given as --out as it was (row 40).

@@ -47,6 +47,8 @@ final class CurveEndToEndTests: XCTestCase {
         let d = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(d["points_done"] as? Int, 0)
         XCTAssertGreaterThanOrEqual(d["refused_peers"] as? Int ?? 0, 1, "the stranger's handshake is refused and counted")
+        // The plaintext worker never reaches ZAP: its handshake fails on the mechanism, and is counted.
+        XCTAssertGreaterThanOrEqual(d["failed_handshakes"] as? Int ?? 0, 1, "the plaintext worker's handshake is counted")
         // The authorized worker completes the sweep; the refusal was logged.
         let good = try Background(["worker", "--connect", endpoint, "--threads", "2",
                                    "--curve-secret", "\(keys)/worker.key", "--server-key", "\(keys)/coordinator.pub"])

@@ -4,6 +4,7 @@
 
 import Engine
 import Foundation
+import ResultStore
 import Sweep
 import Wire
 import XCTest
@@ -45,5 +46,120 @@ final class HardeningTests: XCTestCase {
             XCTAssertNotEqual(status, 0, worker.stderr)
             XCTAssertTrue(worker.stderr.contains("nests deeper than 64 levels"), worker.stderr)
         }
+    }
+
+    /// Case 5: under `ulimit -n 200`, 300 idle TCP connections (no handshake) in the middle
+    /// of a sweep. The coordinator used to run out of descriptors and die writing a snapshot
+    /// ("Too many open files", with a hint to free disk space); now the connections beyond
+    /// its cap are shut down and counted, status still answers, and the sweep completes.
+    func testIdleConnectionsBeyondTheLimitOnOpenFilesAreRefusedAndTheSweepCompletes() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = freePort(), statusPort = freePort()
+        let out = dir.appendingPathComponent("fd.h5").path
+        let coordinator = try Background(["coordinator", "Tests/TTCGCommandsTests/Fixtures/slow.yaml", "--out", out,
+                                          "--bind", "tcp://127.0.0.1:\(port)", "--status-bind", "tcp://127.0.0.1:\(statusPort)",
+                                          "--snapshot-seconds", "0.1", "--linger", "0.2"], openFiles: 200)
+        XCTAssertTrue(waitForListener(port), coordinator.stderr)
+        let worker = try Background(["worker", "--connect", "tcp://127.0.0.1:\(port)", "--threads", "1"])
+        let status = try StatusClient(connect: "tcp://127.0.0.1:\(statusPort)")
+        // Wait for the sweep to be under way, then open the idle connections.
+        let deadline = Date().addingTimeInterval(60)
+        var s = try XCTUnwrap(status.fetch(timeoutSeconds: 10))
+        while s.pointsDone == 0 && Date() < deadline {
+            usleep(50_000)
+            s = try XCTUnwrap(status.fetch(timeoutSeconds: 10))
+        }
+        var idle: [Int32] = []
+        for _ in 0..<300 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            addr.sin_port = in_port_t(UInt16(port).bigEndian)
+            let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            XCTAssertEqual(rc, 0)
+            idle.append(fd)
+        }
+        defer { for fd in idle { close(fd) } }
+        // Held while snapshots are written and the sweep goes on to its end.
+        var refused = 0
+        while Date() < deadline && coordinator.process.isRunning {
+            if let t = try status.fetch(timeoutSeconds: 2) { refused = t.refusedConnections; if t.finished { break } }
+            usleep(100_000)
+        }
+        print("file descriptors: 300 idle connections under ulimit -n 200: \(refused) refused")
+        XCTAssertGreaterThan(refused, 100, coordinator.stderr)
+        XCTAssertEqual(coordinator.wait(seconds: 60), 0, coordinator.stderr)
+        XCTAssertEqual(worker.wait(seconds: 30), 0, worker.stderr)
+        XCTAssertTrue(coordinator.stderr.contains("connections refused"), coordinator.stderr)
+        XCTAssertFalse(coordinator.stderr.contains("Too many open files"), coordinator.stderr)
+        let reader = try ResultsReader(path: out)
+        XCTAssertTrue(reader.completed)
+        try reader.close()
+    }
+
+    /// Case 9: a worker's host name with terminal codes and a line break (it comes from the
+    /// peer) is escaped in the status table and in the coordinator's log.
+    func testAHostNameWithEscapeCodesIsEscapedInStatusAndLog() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = freePort(), statusPort = freePort()
+        let coordinator = try Background(["coordinator", "Tests/TTCGCommandsTests/Fixtures/e2e.yaml", "--out", dir.appendingPathComponent("h.h5").path,
+                                          "--bind", "tcp://127.0.0.1:\(port)", "--status-bind", "tcp://127.0.0.1:\(statusPort)"])
+        XCTAssertTrue(waitForListener(port), coordinator.stderr)
+        let context = try ZMQContext()
+        let peer = try context.socket(.dealer)
+        defer { peer.close() }
+        try peer.connect("tcp://127.0.0.1:\(port)")
+        let evil = "node\u{1b}[2J\u{1b}[31m\nworker 99 forged\r"
+        _ = try peer.send(Codec.encode(.hello(Hello(host: evil, pid: 7, threads: 1))))
+        XCTAssertNotNil(try peer.receive(timeout: .seconds(10)), "no welcome")
+        let table = try ttcg(["status", "--connect", "tcp://127.0.0.1:\(statusPort)"])
+        XCTAssertEqual(table.status, 0, table.stderr)
+        XCTAssertTrue(table.stdout.contains("node"), table.stdout)
+        for text in [table.stdout, coordinator.stderr] {
+            XCTAssertFalse(text.contains("\u{1b}"), text)
+            XCTAssertFalse(text.contains("\r"), text)
+            XCTAssertFalse(text.split(separator: "\n").contains { $0.hasPrefix("worker 99 forged") }, text)
+        }
+    }
+
+    /// Case 6: eight peers each send one 64 MB message. The coordinator took every one in
+    /// (ZeroMQ allocates a message whole once its header is in), 8 x 64 MB; now a message is
+    /// capped at what a result of the plan can need, and the peer is cut off at the header.
+    func testLargeMessagesFromManyPeersDoNotAddUp() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = freePort()
+        let out = dir.appendingPathComponent("big.h5").path
+        let coordinator = try Background(["coordinator", "Tests/TTCGCommandsTests/Fixtures/e2e.yaml", "--out", out,
+                                          "--bind", "tcp://127.0.0.1:\(port)", "--linger", "0.2"])
+        XCTAssertTrue(waitForListener(port), coordinator.stderr)
+        func peakMegabytes() -> Double {
+            let text = (try? String(contentsOfFile: "/proc/\(coordinator.process.processIdentifier)/status", encoding: .utf8)) ?? ""
+            let line = text.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+            return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+        }
+        let before = peakMegabytes()
+        let payload = [UInt8](repeating: 0x55, count: 64 << 20)
+        do {
+            let context = try ZMQContext()
+            for _ in 0..<8 {
+                let peer = try context.socket(.dealer)
+                try peer.set(.linger(milliseconds: 20_000))
+                try peer.connect("tcp://127.0.0.1:\(port)")
+                _ = try peer.send([Array("TTCG".utf8) + [0, 2, 1], payload])
+                peer.close()   // with the linger, the message still goes out
+            }
+        }   // the context's end waits until every byte has left (or the linger ran out)
+        usleep(500_000)
+        let after = peakMegabytes()
+        print(String(format: "large messages: 8 x 64 MB sent; coordinator peak RSS %.1f -> %.1f MB", before, after))
+        XCTAssertTrue(coordinator.process.isRunning, coordinator.stderr)
+        XCTAssertLessThan(after - before, 100, "peak RSS \(before) -> \(after) MB")
+        let worker = try Background(["worker", "--connect", "tcp://127.0.0.1:\(port)", "--threads", "1"])
+        XCTAssertEqual(coordinator.wait(seconds: 60), 0, coordinator.stderr)
+        XCTAssertEqual(worker.wait(seconds: 30), 0, worker.stderr)
     }
 }

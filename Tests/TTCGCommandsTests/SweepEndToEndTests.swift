@@ -13,7 +13,8 @@ final class Background {
     let dir: URL
     /// `ttcg ARGUMENTS`, in network namespace `netns` if given (`ip netns exec`, which execs
     /// ttcg in the same process).
-    init(_ arguments: [String], netns: String? = nil) throws {
+    /// With `openFiles`, the process starts under that limit on open files (prlimit).
+    init(_ arguments: [String], netns: String? = nil, openFiles: Int? = nil) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("ttcg-bg-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: dir.appendingPathComponent("out").path, contents: nil)
@@ -21,6 +22,9 @@ final class Background {
         if let netns {
             process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
             process.arguments = ["netns", "exec", netns, try ttcgBinary().path] + arguments
+        } else if let openFiles {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+            process.arguments = ["--nofile=\(openFiles):\(openFiles)", try ttcgBinary().path] + arguments
         } else {
             process.executableURL = try ttcgBinary()
             process.arguments = arguments
