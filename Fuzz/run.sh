@@ -31,8 +31,10 @@ for t in $targets; do
     log="$build/logs/$t.log"
     mkdir -p "$work" "$crashes" "$build/logs"
     echo "== fuzz $t: $seconds s (log: $log)"
+    # The Swift runtime's backtracer would take SIGILL (a Swift trap) before libFuzzer,
+    # which then never writes the crashing input: leave the signals to libFuzzer.
     # shellcheck disable=SC2086  # FUZZ_FLAGS is a list of flags
-    "$exe" -max_total_time="$seconds" -timeout="$timeout" -rss_limit_mb=2048 -print_final_stats=1 \
+    SWIFT_BACKTRACE=enable=no "$exe" -max_total_time="$seconds" -timeout="$timeout" -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$crashes/" $flags "$work" "$here/corpus/$t" >"$log" 2>&1
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
