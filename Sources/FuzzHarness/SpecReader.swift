@@ -1,19 +1,20 @@
 // specReader: the sweep spec reader (`SweepSpec.parse`), which reads `ttcg validate` and
-// `ttcg run` specs and, in a worker, the spec text of WELCOME; then the plan of a small grid.
+// `ttcg run` specs and, in a worker, the spec text of WELCOME; then its plan (`SweepPlan`).
 
 import GameCore
 import Profiles
 import Sweep
 
 extension FuzzTargets {
-    /// Grids above this many points are parsed but not planned: a plan's work items grow
-    /// with the grid, and a few bytes can ask for millions of points (issue 14, case 3).
-    public static let specPlanLimit = 10_000
+    /// Plans with at most this many work items have every item checked; larger ones, a few.
+    public static let specItemsChecked = 10_000
 
     /// Input: the spec's YAML text (not UTF-8: skipped, as `SweepSpec.load` refuses it).
     /// A spec that parses and names only catalog markets (files are not read here) is
-    /// planned with `SweepPlan` when its grid has at most `specPlanLimit` points; the plan
-    /// must cover every point once, in work items of at most `outputs.chunk` points.
+    /// planned with `SweepPlan`, whatever its grid: the plan must refuse a grid above
+    /// `outputs.max_points` (or one whose size overflows) before it allocates for it. A plan
+    /// must have the grid's points, in work items that cover every point once, in order, in
+    /// runs of at most `outputs.chunk` points within one market.
     public static func specReader(_ data: UnsafeRawBufferPointer) {
         guard let text = String(validating: data, as: UTF8.self) else { return }
         let spec: SweepSpec
@@ -23,25 +24,33 @@ extension FuzzTargets {
         } catch {
             return
         }
-        guard spec.markets.allSatisfy({ Catalog.market(named: $0.reference) != nil }),
-              let points = gridPoints(spec), points <= specPlanLimit else { return }
+        guard spec.markets.allSatisfy({ Catalog.market(named: $0.reference) != nil }) else { return }
         let plan: SweepPlan
         do {
             plan = try SweepPlan(spec: spec, markets: try SweepPlan.resolveMarkets(spec))
         } catch {
             return
         }
-        fuzzCheck(plan.pointCount == points, "the plan has \(plan.pointCount) points, the axes make \(points)")
-        var next = 0
-        for item in plan.items {
-            fuzzCheck(item.start == next && item.count >= 1 && item.count <= spec.outputs.chunk,
-                      "work item \(item.id) covers \(item.range), expected to start at \(next) with 1...\(spec.outputs.chunk) points")
-            fuzzCheck(plan.marketIndex(ofPoint: item.start) == item.market, "work item \(item.id) is not in its market")
-            next = item.start + item.count
+        let points = gridPoints(spec)
+        fuzzCheck(points != nil && plan.pointCount == points!, "the plan has \(plan.pointCount) points, the axes make \(points.map(String.init) ?? "more than Int.max")")
+        fuzzCheck(plan.pointCount <= spec.outputs.maxPoints, "a plan of \(plan.pointCount) points above max_points \(spec.outputs.maxPoints)")
+        let items = plan.items
+        let checked = items.count <= specItemsChecked ? Array(items.indices)
+            : [0, 1, items.count / 3, items.count / 2, items.count - 2, items.count - 1]
+        for i in checked {
+            let item = items[i]
+            let next = i + 1 < items.count ? items[i + 1].start : plan.pointCount
+            fuzzCheck(item.id == i && item.count >= 1 && item.count <= spec.outputs.chunk && item.start + item.count == next,
+                      "work item \(i) covers \(item.range), the next starts at \(next), chunk \(spec.outputs.chunk)")
+            fuzzCheck(plan.marketIndex(ofPoint: item.start) == item.market && plan.marketIndex(ofPoint: item.start + item.count - 1) == item.market,
+                      "work item \(i) (\(item.range)) is not within its market \(item.market)")
         }
-        fuzzCheck(next == plan.pointCount, "the work items cover \(next) of \(plan.pointCount) points")
+        if let first = items.first, let last = items.last {
+            fuzzCheck(first.start == 0 && last.start + last.count == plan.pointCount,
+                      "the work items run from \(first.start) to \(last.start + last.count), the plan has \(plan.pointCount) points")
+        }
         for market in plan.markets {
-            for axis in market.shape.indices { _ = market.axes.labels(axis) }
+            for axis in market.shape.indices where market.shape[axis] <= specItemsChecked { _ = market.axes.labels(axis) }
         }
         if plan.pointCount > 0 {
             for point in [0, plan.pointCount / 2, plan.pointCount - 1] {
