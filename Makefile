@@ -2,10 +2,11 @@
 #
 #   make            build the release binary (installs system libraries first if missing)
 #   make test       what CI runs (.ci/run): build, then every test suite in release mode
-#                   (Swift tests, notebooks-export checks, the Slurm test)
+#                   (Swift tests, notebooks-export checks, the Slurm test, the dist test in a chroot)
 #   make run        the paper's experiment grid (jobs/paper.yaml) -> results.h5, with its summary
 #   make notebooks  the paper's figures and tables from results.h5 -> notebooks-export/out/
 #   make bench      the benchmark suite (Benchmarks/run.sh)
+#   make dist       dist/ttcg-VERSION-linux-x86_64.tar.gz: runs on nodes without Swift, libzmq, HDF5
 #   make fuzz       build the libFuzzer targets (Fuzz/) and run each for FUZZ_SECONDS (default 60)
 #                   on its corpus; FUZZ_TARGETS="specReader ..." picks targets (docs/fuzzing.md)
 #   make fuzz-seeds rewrite the seed corpus Fuzz/corpus/*/seed-* from fixtures and encoders
@@ -53,11 +54,12 @@ FUZZ_TIMEOUT ?= 10
 FUZZ_FLAGS   ?=
 
 .DEFAULT_GOAL := build
-.PHONY: build test test-slurm run bench fuzz fuzz-seeds deps venv notebooks clean help
+.PHONY: build test test-slurm run bench fuzz fuzz-seeds deps venv notebooks clean help dist
 
 ## build: release build of the package (the ttcg binary lands in `swift build --show-bin-path`)
 build: deps
 	$(SWIFT) build $(SWIFT_FLAGS)
+	@printf 'ttcg build\ncommit %s\n' "$$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$$([ -n "$$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && echo +changes)" > $(BIN)/ttcg.BUILD
 
 ## test: release build, then all tests; TTCG_BIN lets end-to-end tests find the binary.
 # Tests use public APIs only. --disable-testable-imports keeps `swift test` from
@@ -68,10 +70,15 @@ test: build venv
 	TTCG_BIN=$(BIN)/ttcg TTCG_PYTHON=$(abspath $(PYTHON)) $(SWIFT) test $(SWIFT_FLAGS) --disable-testable-imports
 	TTCG_BIN=$(BIN)/ttcg TTCG_PYTHON=$(abspath $(PYTHON)) sh notebooks-export/test.sh
 	TTCG_BIN=$(BIN)/ttcg TTCG_PYTHON=$(abspath $(PYTHON)) bash cluster/test/slurm-test.sh
+	TTCG_BIN=$(BIN)/ttcg TTCG_PYTHON=$(abspath $(PYTHON)) bash cluster/dist/test-dist.sh
 
 ## test-slurm: the Slurm test alone (needs root: installs slurm-wlm and munge, runs a one-node Slurm)
 test-slurm: build venv
 	TTCG_BIN=$(BIN)/ttcg TTCG_PYTHON=$(abspath $(PYTHON)) bash cluster/test/slurm-test.sh
+
+## dist: dist/ttcg-VERSION-linux-x86_64.tar.gz, a ttcg for nodes without Swift, libzmq or HDF5 (cluster/README.md, Deploy)
+dist: deps
+	sh cluster/dist/make-dist.sh
 
 ## run: the paper's experiment grid (42,120 games) into results.h5 (replaced if it exists)
 run: build

@@ -33,12 +33,12 @@ func openSession(_ path: String, plan: SweepPlan, force: Bool, resume: Bool, sna
     if force && resume { throw .badInput("ttcg: --force and --resume: expected one of them, got both") }
     do {
         if resume {
-            return try ResultsSession.resume(resultsPath: path, plan: plan, ttcgVersion: TTCG.version,
+            return try ResultsSession.resume(resultsPath: path, plan: plan, ttcgVersion: BuildInfo.version,
                                              snapshotSeconds: snapshotSeconds) {
                 FileHandle.standardError.write(Data("ttcg: \($0)\n".utf8))
             }
         }
-        return try ResultsSession.start(resultsPath: path, plan: plan, ttcgVersion: TTCG.version, force: force,
+        return try ResultsSession.start(resultsPath: path, plan: plan, ttcgVersion: BuildInfo.version, force: force,
                                         snapshotSeconds: snapshotSeconds)
     } catch {
         throw CommandError(exitCode: error.exitCode, line: error.description)

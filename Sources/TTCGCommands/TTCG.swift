@@ -16,7 +16,7 @@ public struct TTCG: ParsableCommand {
         Exit codes: 0 success, 1 the run failed, 2 bad input (market file, flag value), \
         with one line on stderr naming the file, the field and what was expected.
         """,
-        version: version,
+        version: "ttcg \(BuildInfo.version)",
         subcommands: [Run.self, Validate.self, CoordinatorCommand.self, WorkerCommand.self, StatusCommand.self,
                       Inspect.self, Export.self, Solve.self, ProfilesCommand.self, Keygen.self])
 

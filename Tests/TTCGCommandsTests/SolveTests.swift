@@ -115,7 +115,10 @@ final class SolveAppendixATests: XCTestCase {
     func testVersionAndHelpExitZero() throws {
         let version = try ttcg(["--version"])
         XCTAssertEqual(version.status, 0)
-        XCTAssertFalse(version.stdout.isEmpty)
+        // The version, the commit it was built from, and the libraries it runs with.
+        let line = version.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertNotNil(line.range(of: #"^ttcg \d+\.\d+\.\d+ \(commit [^;]+; libzmq \d+\.\d+\.\d+; HDF5 \d+\.\d+\.\d+\)$"#,
+                                   options: .regularExpression), line)
         let help = try ttcg(["solve", "--help"])
         XCTAssertEqual(help.status, 0)
         XCTAssertTrue(help.stdout.contains("--all-equilibria"))
