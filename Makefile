@@ -69,8 +69,8 @@ build: deps
 test: build venv
 	TTCG_BIN=$(BIN)/ttcg TTCG_PYTHON=$(abspath $(PYTHON)) $(SWIFT) test $(SWIFT_FLAGS) --disable-testable-imports
 	TTCG_BIN=$(BIN)/ttcg TTCG_PYTHON=$(abspath $(PYTHON)) sh notebooks-export/test.sh
-	TTCG_BIN=$(BIN)/ttcg TTCG_PYTHON=$(abspath $(PYTHON)) bash cluster/test/slurm-test.sh
 	TTCG_BIN=$(BIN)/ttcg TTCG_PYTHON=$(abspath $(PYTHON)) bash cluster/dist/test-dist.sh
+	TTCG_BIN=$(BIN)/ttcg TTCG_SLURM_BIN=$(abspath .build-dist/deploy/current/bin/ttcg) TTCG_PYTHON=$(abspath $(PYTHON)) bash cluster/test/slurm-test.sh
 
 ## test-slurm: the Slurm test alone (needs root: installs slurm-wlm and munge, runs a one-node Slurm)
 test-slurm: build venv

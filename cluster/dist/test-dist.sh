@@ -68,6 +68,13 @@ rm -f "$ref"
 "${TTCG_PYTHON:-python3}" cluster/test/compare-results.py "$ref" "$chroot_dir/work/e2e.h5" \
     || fail "the dist binary's results file differs from the build-tree binary's"
 
+# The same steps into a folder standing for a shared filesystem: the Slurm test's jobs run
+# the binary from there (TTCG=.build-dist/deploy/current/bin/ttcg, make test).
+rm -rf "$root/.build-dist/deploy"
+mkdir -p "$root/.build-dist/deploy"
+tar -xzf "$tarball" -C "$root/.build-dist/deploy"
+ln -s "$name" "$root/.build-dist/deploy/current"
+
 echo "== the toolchain hidden: the build-tree binary fails, the dist binary runs"
 toolchain=$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")
 unshare -m sh -c "mount -t tmpfs none '$toolchain' && ! '$TTCG_BIN' --version > /dev/null 2>&1 && '$chroot_dir/opt/$name/bin/ttcg' --version" \

@@ -25,7 +25,9 @@
 # The node declares at least 6 CPUs (SlurmdParameters=config_overrides) so that two 3-task jobs
 # fit at once even on a 2-core machine; the workers then share the real cores.
 #
-# Environment: TTCG_BIN (required), TTCG_PYTHON (default .venv/bin/python, needs h5py),
+# Environment: TTCG_BIN (required: the local reference runs), TTCG_SLURM_BIN (the binary the
+# jobs run, as TTCG=...; default TTCG_BIN; `make test` gives it the unpacked `make dist`, as
+# cluster/README.md's Deploy section says), TTCG_PYTHON (default .venv/bin/python, needs h5py),
 # SLURM_TEST_KEEP=1 keeps the temporary directory (logs, results) for a look afterwards.
 
 # Run by sh? This is a bash script: start again under bash.
@@ -76,6 +78,9 @@ fi
 [ -n "${TTCG_BIN:-}" ] && [ -x "$TTCG_BIN" ] ||
     setup_failed "set TTCG_BIN to the ttcg binary (e.g. TTCG_BIN=\$(swift build -c release --show-bin-path)/ttcg)"
 TTCG_BIN=$(cd "$(dirname "$TTCG_BIN")" && pwd)/$(basename "$TTCG_BIN")
+SLURM_BIN=${TTCG_SLURM_BIN:-$TTCG_BIN}
+[ -x "$SLURM_BIN" ] || setup_failed "TTCG_SLURM_BIN=$SLURM_BIN: expected an executable ttcg"
+echo "slurm-test: the jobs run $SLURM_BIN ($("$SLURM_BIN" --version 2>&1))"
 PY=${TTCG_PYTHON:-$ROOT/.venv/bin/python}
 [ -x "$PY" ] && "$PY" -c 'import h5py, numpy' 2>/dev/null ||
     setup_failed "no Python with h5py at $PY: run \`make venv\` or set TTCG_PYTHON"
@@ -280,7 +285,7 @@ submit() {
     local dir=$1
     shift
     mkdir -p "$dir"
-    (cd "$dir" && env TTCG="$TTCG_BIN" TTCG_KEYS_DIR="$WORK/keys" TMPDIR="$WORK/tmp" \
+    (cd "$dir" && env TTCG="$SLURM_BIN" TTCG_KEYS_DIR="$WORK/keys" TMPDIR="$WORK/tmp" \
         ${TTCG_COORDINATOR_ARGS:+TTCG_COORDINATOR_ARGS="$TTCG_COORDINATOR_ARGS"} \
         sbatch --parsable --nodes=1 --ntasks=3 --cpus-per-task=1 --time=15 "$@") | cut -d';' -f1
 }
