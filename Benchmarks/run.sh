@@ -53,6 +53,27 @@ ttcg_bin="$(cd .. && swift build -c release --show-bin-path)/ttcg"
 swift build -c release --product ttcg-engine-bench 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
 .build/release/ttcg-engine-bench --ttcg "$ttcg_bin" | tee "$results/engine.txt"
 
+echo "== make dist: the tarball and its binary's start-up (issue 15)"
+( cd .. && make --no-print-directory dist 2>&1 | tail -n 1 )
+tarball=$(ls -t ../dist/ttcg-*-linux-*.tar.gz 2>/dev/null | head -n 1)
+if [ -n "$tarball" ]; then
+    unpacked="$here/.build/dist-unpacked"
+    rm -rf "$unpacked" && mkdir -p "$unpacked" && tar -xzf "$tarball" -C "$unpacked"
+    python3 - "$tarball" "$unpacked"/ttcg-*/bin/ttcg <<'PY' | tee "$results/dist.txt"
+import os, statistics, subprocess, sys, time
+tarball, binary = sys.argv[1], sys.argv[2]
+for _ in range(3):
+    subprocess.run([binary, "--version"], stdout=subprocess.DEVNULL, check=True)
+times = []
+for _ in range(21):
+    t = time.perf_counter()
+    subprocess.run([binary, "--version"], stdout=subprocess.DEVNULL, check=True)
+    times.append(time.perf_counter() - t)
+print(f"dist_tarball_mb={os.path.getsize(tarball) / 1e6:.1f}")
+print(f"dist_version_seconds={statistics.median(times):.4f}")
+PY
+fi
+
 if [ "$numpy" = 1 ]; then
     echo "== NumPy baseline (every profile of market (a))"
     "${TTCG_PYTHON:-python3}" numpy_baseline.py --ttcg "$ttcg_bin" | tee "$results/numpy.txt"
@@ -145,6 +166,7 @@ def kv0(path):
                 out[k] = v
     return out
 engine = kv0(os.path.join(results, "engine.txt"))
+engine.update(kv0(os.path.join(results, "dist.txt")))
 # (label, key, target, higher is better, unit)
 for label, key, target, unit in [
     ("dispatch: empty items over tcp loopback, 1 coordinator, 2 workers", "dispatch_items_per_second", 20000, "items/s"),
@@ -191,6 +213,8 @@ datapath = [
     ("ttcg run, one-game spec (fixed overhead)", "overhead_one_game_seconds", 0.15, "max", "s"),
     ("tail (last queued item leased to the end) over the longest item, heterogeneous.yaml", "heterogeneous_tail_over_longest_item", 2.0, "max", "x"),
     ("coordinator CPU per item, 256 simulated workers (one-game items)", "cluster_256_cpu_us_per_item", None, "max", "µs"),
+    ("make dist: the tarball, compressed", "dist_tarball_mb", None, "max", "MB"),
+    ("make dist: `ttcg --version` of the unpacked binary, wall (median of 21)", "dist_version_seconds", 0.05, "max", "s"),
 ]
 for label, key, target, sense, unit in datapath:
     if key not in engine:
@@ -203,7 +227,7 @@ for label, key, target, sense, unit in datapath:
         verdict = f"PASS ({target / v:.1f}x margin)"
     else:
         verdict, failed = "FAIL", True
-    rows.append((label, f"{v:,.2f} {unit}", "-", "-", "-", "1" if "rss" in key or "1e7" in key else "5" if key.startswith("heterogeneous") else "3", f"<= {target} {unit}" if target else "-", verdict))
+    rows.append((label, f"{v:,.2f} {unit}", "-", "-", "-", "21" if key == "dist_version_seconds" else "1" if "rss" in key or "1e7" in key or key == "dist_tarball_mb" else "5" if key.startswith("heterogeneous") else "3", f"<= {target} {unit}" if target else "-", verdict))
 if "datapath_peak_rss_mb_1e5" in engine and "datapath_peak_rss_mb_1e7" in engine:
     ratio = float(engine["datapath_peak_rss_mb_1e7"]) / float(engine["datapath_peak_rss_mb_1e5"])
     ok = ratio <= 1.2
