@@ -35,6 +35,9 @@ public struct CoordinatorOptions: Sendable {
     public var lingerEnds: (@Sendable () -> Bool)? = nil
     /// Workers admitted at once; a HELLO beyond this is refused ("too many workers").
     public var maxWorkers: Int = 1024
+    /// No item is leased until this many workers have joined (counting every worker that
+    /// ever joined, so one that leaves later does not stall the sweep).
+    public var minWorkers: Int = 1
     /// CURVE: the coordinator's key and the clients it admits. Nil: plaintext, which is
     /// refused on a non-loopback endpoint unless `insecure`.
     public var curve: CurveServerConfig? = nil

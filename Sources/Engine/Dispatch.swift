@@ -242,7 +242,8 @@ extension Coordinator {
 
     func dispatch() {
         failParkedItems()
-        guard creditTotal > 0 else { return }
+        // `nextWorkerID - 1` workers have joined so far.
+        guard creditTotal > 0, nextWorkerID - 1 >= options.minWorkers else { return }
         let now = monotonicSeconds()
         var queueEmpty = false
         // Guided: near the end a worker holds at most a quarter of its share of the work left, so

@@ -64,7 +64,11 @@ struct DispatchOptions: ParsableArguments {
     @Option(help: "A lease also expires when its item runs past 10x its estimate and at least this many seconds.")
     var itemTimeout: Double = 60
 
+    @Option(help: "Lease nothing until this many workers have joined (then go on whoever leaves): a sweep that starts on all of them.")
+    var minWorkers: Int = 1
+
     func validate() throws {
+        guard minWorkers >= 1 && minWorkers <= 1024 else { throw ValidationError("--min-workers: expected 1...1024, got \(minWorkers)") }
         guard lookaheadSeconds >= 0 && lookaheadSeconds <= 3600 else { throw ValidationError("--lookahead-seconds: expected seconds in 0...3600, got \(lookaheadSeconds)") }
         guard itemTimeout > 0 && itemTimeout.isFinite else { throw ValidationError("--item-timeout: expected seconds > 0, got \(itemTimeout)") }
     }
@@ -72,5 +76,6 @@ struct DispatchOptions: ParsableArguments {
     func apply(to options: inout CoordinatorOptions) {
         options.lookaheadSeconds = lookaheadSeconds
         options.itemTimeoutSeconds = itemTimeout
+        options.minWorkers = minWorkers
     }
 }

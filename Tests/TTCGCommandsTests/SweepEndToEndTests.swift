@@ -179,8 +179,10 @@ final class SweepEndToEndTests: XCTestCase {
         let port = freePort()
         let out = dir.appendingPathComponent("cluster.h5").path
         let stats = dir.appendingPathComponent("coordinator-stats.json").path
+        // --min-workers 2: the sweep (60 ms on one worker) waits for both, however slowly
+        // this machine starts processes.
         let coordinator = try Background(["coordinator", e2e, "--out", out, "--bind", "tcp://127.0.0.1:\(port)", "--linger", "0.2",
-                                          "--stats", stats, "--log-format", "json"])
+                                          "--stats", stats, "--log-format", "json", "--min-workers", "2"])
         let workers = try (0..<2).map { k in
             try Background(["worker", "--connect", "tcp://127.0.0.1:\(port)", "--threads", "1"] + (k == 0 ? ["--log-format", "json"] : []))
         }
