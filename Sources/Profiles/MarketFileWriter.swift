@@ -49,7 +49,8 @@ extension MarketFile {
     }
 
     /// A double-quoted YAML string: always quoted, so names like `yes`, `1.5` or `a: b`
-    /// stay text.
+    /// stay text; control characters, and what YAML would refuse or fold into a space
+    /// (`yamlKeepsRaw`), escaped.
     static func quote(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
@@ -59,8 +60,9 @@ extension MarketFile {
             case "\n": out += "\\n"
             case "\t": out += "\\t"
             default:
-                if u.value < 0x20 || u.value == 0x7f {
-                    out += "\\x" + String(u.value, radix: 16).leftPadded(to: 2)
+                if u.value < 0x20 || u.value == 0x7f || !yamlKeepsRaw(u) {
+                    let hex = String(u.value, radix: 16)
+                    out += u.value <= 0xff ? "\\x" + hex.leftPadded(to: 2) : "\\u" + hex.leftPadded(to: 4)
                 } else {
                     out.unicodeScalars.append(u)
                 }

@@ -13,7 +13,7 @@ public func jsonQuoted(_ s: String) -> String {
         case "\r": out += "\\r"
         case "\t": out += "\\t"
         default:
-            if u.value < 0x20 || u.value == 0x7f {
+            if u.value < 0x20 || u.value == 0x7f || !yamlKeepsRaw(u) {
                 let hex = String(u.value, radix: 16)
                 out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             } else {
@@ -22,6 +22,18 @@ public func jsonQuoted(_ s: String) -> String {
         }
     }
     return out + "\""
+}
+
+/// False for the characters that a YAML reader does not give back as they are inside a
+/// quoted string: the ones YAML does not allow in a document (C1 controls, U+FEFF, U+FFFE,
+/// U+FFFF) and its line breaks beyond \n and \r (U+0085, U+2028, U+2029), which it folds
+/// into a space. Writers escape them, since ttcg reads its JSON with the YAML parser.
+/// (C0 controls and DEL are the caller's: every writer escapes those anyway.)
+func yamlKeepsRaw(_ u: Unicode.Scalar) -> Bool {
+    switch u.value {
+    case 0x80...0x9F, 0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF: return false
+    default: return true
+    }
 }
 
 /// Text from outside (a peer's host name, a file's field) as it may be shown on a
