@@ -20,6 +20,7 @@ extension FuzzTargets {
     public static func ingestionScanner(_ data: UnsafeRawBufferPointer) {
         guard let mode = data.first else { return }
         runFile.write(UnsafeRawBufferPointer(rebasing: data.dropFirst()))
+        defer { runFile.remove() }
         let method = IngestMethod.allCases[Int(mode % 3)]
         let format: AnswerFormat = mode & 4 != 0 ? .optionLetter : .boxedNumber
         let table: RunTable, summary: RunFileSummary

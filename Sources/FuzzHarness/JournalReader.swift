@@ -21,6 +21,7 @@ extension FuzzTargets {
         var file = Array(data.dropFirst())
         if mode & 1 != 0 { sealJournalRecords(&file) }
         journalFile.write(file)
+        defer { journalFile.remove() }
 
         // As on resume (ResultsSession): the header first, the records only of a journal
         // whose header matches the plan, so whose item count is a real sweep's. A header

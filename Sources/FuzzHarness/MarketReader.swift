@@ -28,9 +28,11 @@ extension FuzzTargets {
                 market = try MarketFile.parse(yaml: text, source: "fuzz.yaml")
             case 1:
                 marketJSONFile.write(body)
+                defer { marketJSONFile.remove() }
                 market = try MarketSource.resolve(marketJSONFile.path)
             default:
                 marketCSVFile.write(body)
+                defer { marketCSVFile.remove() }
                 market = try MarketSource.resolve(marketCSVFile.path, alpha: mode & 4 != 0 ? 0.01 : nil)
             }
         } catch {

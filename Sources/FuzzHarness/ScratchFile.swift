@@ -1,5 +1,5 @@
-// One scratch file per target and process for the readers that take a path: rewritten
-// for every input, removed when the process exits normally.
+// One scratch file per target and process for the readers that take a path: written for
+// an input and removed after it (an input that crashes the process leaves it behind).
 
 #if canImport(Glibc)
 import Glibc
@@ -16,7 +16,6 @@ final class ScratchFile: @unchecked Sendable {
     init(_ name: String) {
         let dir = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
         path = (dir as NSString).appendingPathComponent("ttcg-fuzz-\(getpid())-\(name)")
-        ScratchFile.register(path)
     }
 
     /// Replaces the file's contents with `bytes`.
@@ -41,21 +40,8 @@ final class ScratchFile: @unchecked Sendable {
         bytes.withUnsafeBytes { write($0) }
     }
 
-    // MARK: removal at exit
-
-    nonisolated(unsafe) private static var paths: [String] = []
-    private static let lock = NSLock()
-
-    private static func register(_ path: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        if paths.isEmpty { atexit { ScratchFile.removeAll() } }
-        paths.append(path)
-    }
-
-    private static func removeAll() {
-        lock.lock()
-        defer { lock.unlock() }
-        for p in paths { unlink(p) }
+    /// Removes the file; each target calls it when its input is done.
+    func remove() {
+        unlink(path)
     }
 }
