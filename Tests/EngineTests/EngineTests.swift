@@ -165,14 +165,31 @@ final class EngineTests: XCTestCase {
         try old.connect(coordinator.endpoint)
         var frames = Codec.encode(.hello(Hello(host: "old", pid: 3, threads: 1)))
         frames[0][4] = 99   // version 99
-        try old.send(frames)
         try old.send([[1, 2, 3]])              // garbage: dropped and counted
-        var w = WorkerOptions(connect: coordinator.endpoint)
-        w.threads = 1
-        let honest = WorkerThread(w)
+        try old.send(frames)
+        // The honest worker starts only once the old peer has its refusal: a sweep this short
+        // would otherwise end before the old peer's messages arrive on a loaded machine.
+        final class OldPeer: @unchecked Sendable {
+            // @unchecked: the socket and the reply are handed to one thread, then read after it is done.
+            let socket: ZMQSocket
+            var reply: [[UInt8]]?
+            var honest: WorkerThread?
+            let done = DispatchSemaphore(value: 0)
+            init(_ socket: ZMQSocket) { self.socket = socket }
+        }
+        let peer = OldPeer(old)
+        let endpoint = coordinator.endpoint
+        Thread.detachNewThread {
+            peer.reply = try? peer.socket.receive(timeout: .seconds(30))
+            var w = WorkerOptions(connect: endpoint)
+            w.threads = 1
+            peer.honest = WorkerThread(w)
+            peer.done.signal()
+        }
         let final = try coordinator.run()
-        XCTAssertTrue(honest.wait())
-        let reply = try XCTUnwrap(try old.receive(timeout: .seconds(5)))
+        peer.done.wait()
+        XCTAssertTrue(peer.honest?.wait() ?? false)
+        let reply = try XCTUnwrap(peer.reply)
         XCTAssertEqual(try Codec.decode(reply), .refuse(reason: "protocol version 99 is not supported; this coordinator speaks version \(protocolVersion)"))
         XCTAssertEqual(final.refusedPeers, 1)
         XCTAssertEqual(final.droppedMalformed, 1)
