@@ -1,6 +1,6 @@
 // ingestionScanner: the raw-run reader of `ttcg profiles ingest` (`RunReader.read`: the
 // line reader and the byte-level JSON record scanner, answer extraction), then the curves
-// computed from what it kept (`Curves`).
+// computed from what it kept (`Curves`); or the price table of `--price-table` (`PriceTable`).
 
 import Profiles
 
@@ -13,12 +13,17 @@ extension FuzzTargets {
     /// Input: byte 0 chooses the reading, the rest is the run file (JSONL):
     /// - byte 0 mod 3: majority vote, best-of-n, chain-of-thought (what the scanner keeps);
     /// - bit 2: option letters instead of boxed numbers (majority vote);
-    /// - bit 3: lines above 64 bytes are too long (the reader's skip path) instead of 256 MiB.
+    /// - bit 3: lines above 64 bytes are too long (the reader's skip path) instead of 256 MiB;
+    /// - bit 4: the rest is a price table (`--price-table`, `PriceTable.parse`) instead.
     /// The summary must add up (questions + skipped + duplicates = lines); a table with
     /// questions then goes through the curves of its method, with 3 repeats, and they must
     /// be accuracies in [0, 1] and token counts >= 0.
     public static func ingestionScanner(_ data: UnsafeRawBufferPointer) {
         guard let mode = data.first else { return }
+        if mode & 16 != 0 {
+            priceTable(UnsafeRawBufferPointer(rebasing: data.dropFirst()))
+            return
+        }
         runFile.write(UnsafeRawBufferPointer(rebasing: data.dropFirst()))
         defer { runFile.remove() }
         let method = IngestMethod.allCases[Int(mode % 3)]
@@ -50,6 +55,15 @@ extension FuzzTargets {
             fuzzCheck(0 <= e.accuracyLow && e.accuracyLow <= e.accuracyHigh && e.accuracyHigh <= 1 && (0...1).contains(e.accuracy),
                       "level \(e.level): accuracy \(e.accuracy) in [\(e.accuracyLow), \(e.accuracyHigh)], not within [0, 1]")
             fuzzCheck(e.tokens.isFinite && e.tokens >= 0 && e.tokensLow <= e.tokensHigh, "level \(e.level): tokens \(e.tokens) in [\(e.tokensLow), \(e.tokensHigh)]")
+        }
+    }
+
+    /// A price table's prices: one per model named, each a finite number >= 0.
+    static func priceTable(_ data: UnsafeRawBufferPointer) {
+        guard let text = String(validating: data, as: UTF8.self) else { return }
+        guard let prices = try? PriceTable.parse(csv: text, source: "prices.csv") else { return }
+        for (model, price) in prices {
+            fuzzCheck(!model.isEmpty && price.isFinite && price >= 0, "price table: model '\(model)' at \(price)")
         }
     }
 }

@@ -217,11 +217,13 @@ public enum ProfileTable {
     }
 
     /// Splits a CSV line on commas, honouring double quotes (`"a, b"`, `""` for a quote).
+    /// It reads Unicode scalars, not Characters: a combining mark after a comma or a quote
+    /// makes one Character of the two, which would hide the separator.
     static func splitCSV<S: StringProtocol>(_ line: S) -> [String] {
         var cells: [String] = []
-        var cell = ""
+        var cell = String.UnicodeScalarView()
         var quoted = false
-        var iterator = line.makeIterator()
+        var iterator = line.unicodeScalars.makeIterator()
         while let c = iterator.next() {
             if quoted {
                 if c == "\"" {
@@ -234,13 +236,13 @@ public enum ProfileTable {
             } else if c == "\"" {
                 quoted = true
             } else if c == "," {
-                cells.append(cell)
-                cell = ""
+                cells.append(String(cell))
+                cell = String.UnicodeScalarView()
             } else {
                 cell.append(c)
             }
         }
-        cells.append(cell)
+        cells.append(String(cell))
         return cells
     }
 

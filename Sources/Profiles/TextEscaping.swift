@@ -42,8 +42,9 @@ public func printable(_ s: String) -> String {
     s.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7f && !(0x80...0x9f).contains($0.value) } ? s : jsonQuoted(s)
 }
 
-/// A CSV cell: quoted (with doubled quotes) only when it holds a comma, quote or line break.
+/// A CSV cell: quoted (with doubled quotes) only when it holds a comma, quote or line break,
+/// looked for among Unicode scalars (a comma with a combining mark is one Character).
 public func csvQuoted(_ s: String) -> String {
-    guard s.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return s }
+    guard s.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || Character($0).isNewline }) else { return s }
     return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }

@@ -219,7 +219,7 @@ seed("marketReader", "csv-other-dataset-alpha", [6] + Array(#"""
 
     """#.utf8))
 
-// MARK: ingestionScanner (byte 0: mod 3 majority, best-of-n, chain-of-thought; +4 option letters; +8 64-byte lines)
+// MARK: ingestionScanner (byte 0: mod 3 majority, best-of-n, chain-of-thought; +4 option letters; +8 64-byte lines; +16 a price table)
 
 @MainActor func run(_ model: String, accuracy: [Double], thinking: ClosedRange<Int>? = nil, format: AnswerFormat = .boxedNumber) -> SyntheticRun {
     SyntheticRun(name: RunFileName(model: model, temperature: "0.6", samples: 5, maxTokens: 4096), accuracy: accuracy,
@@ -242,6 +242,14 @@ not json at all
 for (mode, name) in [(0, "hand-majority"), (1, "hand-best-of-n"), (2, "hand-chain-of-thought"), (4, "hand-letters"), (9, "hand-short-lines")] {
     seed("ingestionScanner", name, [UInt8(mode)] + Array(handWritten.utf8))
 }
+
+seed("ingestionScanner", "price-table", [16] + Array(#"""
+    model,price_per_mtok,notes
+    Llama-3-8B,0.1455,
+    "Qwen2.5-7B, instruct", 0.3 ,"says ""hi"""
+    GPT-4o,2.5e0,x
+
+    """#.utf8))
 
 // MARK: write
 

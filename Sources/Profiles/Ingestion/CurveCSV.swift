@@ -92,7 +92,7 @@ public enum PriceTable {
         guard let header = lines.first else {
             throw .path(source, "expected a CSV header 'model,price_per_mtok', got an empty file")
         }
-        let columns = splitCSVLine(header).map { $0.trimmingCharacters(in: .whitespaces) }
+        let columns = ProfileTable.splitCSV(header).map { $0.trimmingCharacters(in: .whitespaces) }
         guard let mi = columns.firstIndex(of: "model") else {
             throw .path(source, field: "model", "expected a column 'model' in the header (model,price_per_mtok)")
         }
@@ -102,7 +102,7 @@ public enum PriceTable {
         var prices: [String: Double] = [:]
         for (k, raw) in lines.enumerated().dropFirst() {
             if raw.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-            let cells = splitCSVLine(raw).map { $0.trimmingCharacters(in: .whitespaces) }
+            let cells = ProfileTable.splitCSV(raw).map { $0.trimmingCharacters(in: .whitespaces) }
             let at = "\(source):\(k + 1)"
             guard cells.count == columns.count else {
                 throw .path(at, "expected \(columns.count) cells like the header, got \(cells.count)")
@@ -118,32 +118,5 @@ public enum PriceTable {
             prices[model] = price
         }
         return prices
-    }
-
-    /// Splits one CSV line (double quotes, `""` inside quotes).
-    static func splitCSVLine(_ line: Substring) -> [String] {
-        var cells: [String] = [], cell = ""
-        var quoted = false
-        var it = line.makeIterator()
-        while let ch = it.next() {
-            if quoted {
-                if ch == "\"" {
-                    if let next = it.next() {
-                        if next == "\"" { cell.append("\"") } else {
-                            quoted = false
-                            if next == "," { cells.append(cell); cell = "" } else { cell.append(next) }
-                        }
-                    } else { quoted = false }
-                } else { cell.append(ch) }
-            } else if ch == "\"" {
-                quoted = true
-            } else if ch == "," {
-                cells.append(cell); cell = ""
-            } else {
-                cell.append(ch)
-            }
-        }
-        cells.append(cell)
-        return cells
     }
 }
