@@ -50,7 +50,8 @@ extension MarketFile {
 
     /// A double-quoted YAML string: always quoted, so names like `yes`, `1.5` or `a: b`
     /// stay text; control characters, and what YAML would refuse or fold into a space
-    /// (`yamlKeepsRaw`), escaped.
+    /// (`yamlKeepsRaw`), escaped. So are `[` and `{`: the nesting bound counts them even
+    /// inside quotes (YAMLNesting), and a name of many braces must still read back.
     static func quote(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
@@ -59,6 +60,8 @@ extension MarketFile {
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
             case "\t": out += "\\t"
+            case "[": out += "\\x5b"
+            case "{": out += "\\x7b"
             default:
                 if u.value < 0x20 || u.value == 0x7f || !yamlKeepsRaw(u) {
                     let hex = String(u.value, radix: 16)
@@ -83,10 +86,10 @@ extension MarketFile {
     /// back to the same market (JSON is YAML).
     public static func renderJSON(_ market: Market) -> String {
         let s = market.settings
-        var fields: [String] = ["\"name\": \(jsonQuoted(market.name))"]
-        if let d = market.dataset { fields.append("\"dataset\": \(jsonQuoted(d))") }
-        if let m = market.method { fields.append("\"method\": \(jsonQuoted(m))") }
-        fields.append("\"levels\": [\(market.levels.map(jsonQuoted).joined(separator: ", "))]")
+        var fields: [String] = ["\"name\": \(marketJSONQuoted(market.name))"]
+        if let d = market.dataset { fields.append("\"dataset\": \(marketJSONQuoted(d))") }
+        if let m = market.method { fields.append("\"method\": \(marketJSONQuoted(m))") }
+        fields.append("\"levels\": [\(market.levels.map(marketJSONQuoted).joined(separator: ", "))]")
         fields.append("\"alpha\": \(formatNumber(s.alpha))")
         fields.append("\"baseline\": \(formatNumber(s.baseline))")
         switch s.valueCurve {
@@ -98,7 +101,7 @@ extension MarketFile {
         fields.append("\"v0\": \(formatNumber(s.v0))")
         var providers: [String] = []
         for p in market.providers {
-            var pf = ["\"name\": \(jsonQuoted(p.name))", "\"accuracy\": \(jsonList(p.accuracy))"]
+            var pf = ["\"name\": \(marketJSONQuoted(p.name))", "\"accuracy\": \(jsonList(p.accuracy))"]
             switch p.pricing {
             case .costs(let c):
                 pf.append("\"cost\": \(jsonList(c))")
@@ -111,6 +114,19 @@ extension MarketFile {
         }
         fields.append("\"providers\": [\n" + providers.joined(separator: ",\n") + "\n  ]")
         return "{\n  " + fields.joined(separator: ",\n  ") + "\n}\n"
+    }
+
+    /// A JSON string for a market file: `jsonQuoted`, with `[` and `{` escaped as in `quote`.
+    static func marketJSONQuoted(_ s: String) -> String {
+        var out = ""
+        for u in jsonQuoted(s).unicodeScalars {
+            switch u {
+            case "[": out += "\\u005b"
+            case "{": out += "\\u007b"
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out
     }
 
     static func jsonList(_ xs: [Double]) -> String {

@@ -84,7 +84,11 @@ struct YAMLFields {
         if case .scalar(let s) = node, s.style == .plain || s.style == .any {
             switch tagName(node) {
             case .int:
-                if let i = Int.construct(from: s) { return Double(i) }
+                // YAML 1.1's base-60 ints (`1:30` is 90) are read as doubles: Yams builds them
+                // as Int with unchecked arithmetic, which traps on overflow (a fuzzing find).
+                if s.string.contains(":") {
+                    if let d = Double.construct(from: s), d.isFinite { return d }
+                } else if let i = Int.construct(from: s) { return Double(i) }
                 if let d = Double(s.string.replacingOccurrences(of: "_", with: "")), d.isFinite { return d }
             case .float:
                 if let d = Double.construct(from: s), !isOverflowingLiteral(s.string) { return d }

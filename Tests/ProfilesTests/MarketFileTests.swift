@@ -144,6 +144,17 @@ final class MarketFileErrorTests: XCTestCase {
         XCTAssertEqual(try MarketFile.parse(yaml: validYAML, source: "jobs/x.yaml").providers.count, 2)
     }
 
+    /// YAML 1.1 base-60 ints (`1:30` is 90) read as numbers; one too large for an Int used to
+    /// trap inside Yams (a fuzzing find, Fuzz/corpus/marketReader/regress-yaml-base60-int-overflow).
+    func testBase60IntsReadAndDoNotTrap() throws {
+        let ok = validYAML.replacingOccurrences(of: "alpha: 2.0", with: "alpha: 1:30")
+        XCTAssertEqual(try MarketFile.parse(yaml: ok, source: "x").settings.alpha, 90)
+        let large = validYAML.replacingOccurrences(of: "alpha: 2.0", with: "alpha: -19999999999999999:5")
+        XCTAssertEqual(try MarketFile.parse(yaml: large, source: "x").settings.alpha, -19999999999999999 * 60 + 5)
+        let digits = (0..<250).map { String($0 % 60) }.joined(separator: ":")
+        assertBad(replacing: "alpha: 2.0", with: "alpha: 1:\(digits)", "field 'alpha': expected a number, got '1:\(digits)'")
+    }
+
     func testNaN() {
         assertBad(replacing: "[0.7, 0.9]", with: "[0.7, .nan]",
                   "provider 'P1': field 'accuracy' (level 1): expected a fraction in [0, 1], got nan")

@@ -44,4 +44,23 @@ final class YAMLNestingTests: XCTestCase {
         XCTAssertNotNil(YAMLNesting.refusal("x:\n" + String(repeating: "- ", count: 5_000) + "y"))
         XCTAssertNil(YAMLNesting.refusal("x: [" + String(repeating: "[1], ", count: 5_000) + "]"))
     }
+
+    /// Brackets inside quotes count toward the bound (so a misread quote cannot hide depth),
+    /// so the writers escape `[` and `{` in names: a market read from CSV whose model is named
+    /// with 70 braces (a fuzzing find) reads back from its YAML and its JSON, which a worker
+    /// is sent. (Before, its JSON was refused and `ttcg run` sat at 0 games.)
+    func testNamesOfManyBracketsReadBackFromYAMLAndJSON() throws {
+        var market = try XCTUnwrap(Catalog.market(named: "gsm8k/majority"))
+        let braces = String(repeating: "{", count: 70) + String(repeating: "[", count: 70)
+        market.name = "m" + braces
+        market.dataset = braces
+        market.method = "[" + braces
+        market.levels[0] = braces + "]}"
+        market.providers[0].name = braces
+        for (format, text) in [("YAML", MarketFile.render(market)), ("JSON", MarketFile.renderJSON(market))] {
+            XCTAssertLessThan(depth(text), 16, format)
+            XCTAssertEqual(try MarketFile.parse(yaml: text, source: format), market, format)
+        }
+        XCTAssertFalse(MarketFile.renderJSON(market).contains("{{"))
+    }
 }
