@@ -124,7 +124,7 @@ public func renderSummary(_ rows: [MarketSummary]) -> String {
     var out = "Price of anarchy over beta (published margin and alpha, mean over seeds)\n"
     var t1: [[String]] = [["market", "games", "failed", "converged", "PoA min", "median", "max", "at beta"]]
     for r in rows {
-        t1.append([r.market, String(r.points), String(r.failed), String(format: "%.1f%%", 100 * Double(r.converged) / Double(max(1, r.done))),
+        t1.append([printable(r.market), String(r.points), String(r.failed), String(format: "%.1f%%", 100 * Double(r.converged) / Double(max(1, r.done))),
                    f(r.poaMin), f(r.poaMedian), f(r.poaMax), r.poaMaxBeta])
     }
     out += layout(t1, right: [1, 2, 3, 4, 5, 6, 7])
@@ -132,7 +132,7 @@ public func renderSummary(_ rows: [MarketSummary]) -> String {
     var t2: [[String]] = [["market", "beta", "market: user value", "price", "utility", "welfare",
                            "auction: user value", "payment", "utility", "welfare"]]
     for r in rows {
-        t2.append([r.market, r.tableBeta, f(r.marketUserValue * 1e3, 2), f(r.marketPrice * 1e3, 2), f(r.marketProviderUtility * 1e3, 2),
+        t2.append([printable(r.market), r.tableBeta, f(r.marketUserValue * 1e3, 2), f(r.marketPrice * 1e3, 2), f(r.marketProviderUtility * 1e3, 2),
                    f(r.marketWelfare * 1e3, 2), f(r.auctionUserValue * 1e3, 2), f(r.auctionPayment * 1e3, 2),
                    f(r.auctionWinnerUtility * 1e3, 2), f(r.auctionWelfare * 1e3, 2)])
     }

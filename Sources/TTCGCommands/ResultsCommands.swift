@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import Sweep
 import Engine
+import Profiles
 import ResultStore
 
 /// `ttcg inspect FILE`.
@@ -16,6 +17,13 @@ public struct Inspect: ParsableCommand {
     @Argument(help: "A results file written by ttcg run or ttcg coordinator.")
     var file: String
 
+    @Flag(help: "Print one JSON object (counts, markets, summary) instead of the text.")
+    var json = false
+
+    @Option(help: ArgumentHelp("Print only this field of the --json object (true/false, a number, or text), one line per --get, for shell scripts.",
+                               valueName: "key"))
+    var get: [String] = []
+
     public init() {}
 
     public func run() throws {
@@ -25,11 +33,31 @@ public struct Inspect: ParsableCommand {
         } catch {
             throw CommandError.badInput("\(error)")
         }
-        print("\(file): sweep \(reader.job), spec hash \(reader.specHash.prefix(12)), ttcg \(reader.ttcgVersion)")
+        if json || !get.isEmpty {
+            let document: JSONValue
+            do {
+                // The summary reads every status column: only when it is printed.
+                let summary = json || get.contains("markets") ? try reader.summary() : nil
+                document = InspectJSON.document(file: file, reader, summary: summary)
+            } catch {
+                throw CommandError.failure("ttcg inspect: \(file): \(error)")
+            }
+            guard !get.isEmpty, case .object(let fields) = document else { print(document.rendered()); return }
+            var lines: [String] = []
+            for key in get {
+                guard let value = fields.first(where: { $0.0 == key })?.1 else {
+                    throw CommandError.badInput("--get \(printable(key)): expected a field of ttcg inspect --json (\(fields.map(\.0).joined(separator: ", ")))")
+                }
+                lines.append(InspectJSON.plain(value))
+            }
+            print(lines.joined(separator: "\n"))
+            return
+        }
+        print("\(printable(file)): sweep \(printable(reader.job)), spec hash \(reader.specHash.prefix(12)), ttcg \(reader.ttcgVersion)")
         print("  started \(reader.startedAt), finished \(reader.finishedAt.isEmpty ? "-" : reader.finishedAt), \(reader.completed ? "completed" : "NOT completed")")
         print("  \(grouped(reader.pointsDone)) of \(grouped(reader.pointsTotal)) games done, \(grouped(reader.pointsFailed)) failed")
         for m in reader.markets {
-            print("  \(m.group): \(m.providers.count) providers x \(m.levels.count) levels, \(grouped(m.pointCount)) points, axes " +
+            print("  \(printable(m.group)): \(m.providers.count) providers x \(m.levels.count) levels, \(grouped(m.pointCount)) points, axes " +
                   zip(m.axes.map(\.name), m.shape).filter { $0.1 > 1 }.map { "\($0.0)[\($0.1)]" }.joined(separator: " "))
         }
         print("")

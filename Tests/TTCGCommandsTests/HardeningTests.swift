@@ -162,4 +162,27 @@ final class HardeningTests: XCTestCase {
         XCTAssertEqual(coordinator.wait(seconds: 60), 0, coordinator.stderr)
         XCTAssertEqual(worker.wait(seconds: 30), 0, worker.stderr)
     }
+
+    /// A fuzzing find: a CSV market whose model is named with 70 braces loaded and validated,
+    /// but its JSON (what workers are sent) was over the nesting bound, so every worker
+    /// refused the welcome and `ttcg run` sat at 0 games. Names are now written with their
+    /// brackets escaped, and a welcome a worker would not load is refused up front.
+    func testAMarketNamedWithManyBracesRuns() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let braces = String(repeating: "{", count: 70)
+        let csv = "dataset,method,model,level_index,level,accuracy,tokens_per_query,price_per_mtok\n"
+            + "gsm8k,best-of-n,\(braces),0,1,0.5,100,0.2\ngsm8k,best-of-n,\(braces),1,4,0.6,400,0.2\n"
+            + "gsm8k,best-of-n,B,0,1,0.4,50,0.1\ngsm8k,best-of-n,B,1,4,0.7,300,0.1\n"
+        try csv.write(to: dir.appendingPathComponent("braces.csv"), atomically: true, encoding: .utf8)
+        let spec = dir.appendingPathComponent("braces.yaml").path
+        try "name: braces\nmarkets: [braces.csv]\naxes:\n  beta: [1, 2]\n".write(toFile: spec, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("braces.h5").path
+        let run = try Background(["run", spec, "--out", out, "--workers", "1"])
+        XCTAssertEqual(run.wait(seconds: 60), 0, run.stderr)
+        let document = try jsonObject(try ttcg(["inspect", out, "--json"]))
+        XCTAssertEqual(document["points_done"] as? Int, 2)
+        let market = try XCTUnwrap((document["markets"] as? [[String: Any]])?.first)
+        XCTAssertEqual(market["providers"] as? [String], [braces, "B"])
+    }
 }

@@ -343,6 +343,23 @@ final class SweepEndToEndTests: XCTestCase {
         XCTAssertEqual(inspect.status, 0, inspect.stderr)
         XCTAssertTrue(inspect.stdout.contains("completed"))
         XCTAssertTrue(inspect.stdout.contains("Market versus auction"))
+        // Scripts read the same through --json and --get (the Slurm job script does).
+        let document = try jsonObject(try ttcg(["inspect", h5, "--json"]))
+        XCTAssertEqual(document["completed"] as? Bool, true)
+        XCTAssertEqual(document["points_done"] as? Int, 2460)
+        XCTAssertEqual(document["points_failed"] as? Int, 0)
+        let markets = try XCTUnwrap(document["markets"] as? [[String: Any]])
+        XCTAssertEqual(markets.first?["name"] as? String, "gsm8k/chain-of-thought")
+        let summary = try XCTUnwrap(markets.first?.object("summary"))
+        XCTAssertEqual(summary["done"] as? Int, markets.first?["points"] as? Int)
+        XCTAssertNotNil(summary.object("auction")?.double("welfare"))
+        let fields = try ttcg(["inspect", h5, "--get", "completed", "--get", "points_total", "--get", "sweep"])
+        XCTAssertEqual(fields.status, 0, fields.stderr)
+        XCTAssertEqual(fields.stdout, "true\n2460\n\(document["sweep"] as? String ?? "?")\n")
+        let unknown = try ttcg(["inspect", h5, "--get", "nope"])
+        XCTAssertEqual(unknown.status, 2)
+        XCTAssertEqual(unknown.stderrLines.count, 1, unknown.stderr)
+        XCTAssertTrue(unknown.stderr.hasPrefix("--get nope: expected a field of ttcg inspect --json (file, sweep"), unknown.stderr)
     }
 
     func testBadInput() throws {

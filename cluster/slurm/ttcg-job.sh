@@ -160,11 +160,12 @@ elif [ -e "$OUT.journal" ]; then
     MODE=(--resume)
     log "$OUT.journal exists: resuming the unfinished sweep"
 elif [ -e "$OUT" ]; then
-    summary=$("$TTCG_BIN" inspect "$OUT" 2>&1) ||
-        die "$OUT exists but is not a readable results file ($(printf '%s' "$summary" | head -1)); move it away, or set TTCG_FORCE=1 to replace it"
-    if printf '%s\n' "$summary" | grep -qE '^ +started .*, completed$'; then
-        games=$(printf '%s\n' "$summary" | grep -E '^ +[0-9,]+ of [0-9,]+ games done' | head -1 | sed 's/^ *//')
-        if printf '%s\n' "$games" | grep -qE ', 0 failed$'; then
+    state=$("$TTCG_BIN" inspect "$OUT" --get completed --get points_done --get points_total --get points_failed 2>&1) ||
+        die "$OUT exists but is not a readable results file ($(printf '%s' "$state" | head -1)); move it away, or set TTCG_FORCE=1 to replace it"
+    { read -r completed; read -r done_; read -r total; read -r failed; } <<< "$state"
+    if [ "$completed" = true ]; then
+        games="$done_ of $total games done, $failed failed"
+        if [ "$failed" = 0 ]; then
             log "$OUT is already done ($games); nothing to do. TTCG_FORCE=1 starts over."
             exit 0
         fi
