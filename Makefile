@@ -11,6 +11,7 @@
 #                   on its corpus; FUZZ_TARGETS="specReader ..." picks targets (docs/fuzzing.md)
 #   make fuzz-seeds rewrite the seed corpus Fuzz/corpus/*/seed-* from fixtures and encoders
 #   make deps       install libzmq and HDF5 development packages if they are missing
+#   make test-deps  install what the tests drive besides ttcg: chromium and prometheus (make test does)
 #   make clean      remove every SwiftPM build directory (.build, .build-*)
 #
 # SCRATCH=DIR builds in DIR instead of .build (e.g. `make test SCRATCH=.build-infra`),
@@ -28,6 +29,12 @@ SWIFT_FLAGS := -c $(CONFIG) $(if $(SCRATCH),--scratch-path $(SCRATCH))
 PKG_CONFIG_MODULES := libzmq hdf5-serial
 APT_PACKAGES       := libzmq3-dev libhdf5-dev pkg-config
 APT_INSTALL        := DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(APT_PACKAGES)
+
+# What the dashboard tests drive (Tests/TTCGCommandsTests/DashboardBrowserTests.swift and
+# PrometheusTests.swift): a real headless browser and a real Prometheus, Debian's packages.
+# Only `make test` needs them; `make` alone never installs a browser.
+TEST_APT_PACKAGES := chromium prometheus
+TEST_COMMANDS     := chromium prometheus
 
 # Where SwiftPM puts the binaries for this configuration. Asked of SwiftPM (it depends on
 # the triple and SCRATCH), at most once per make run and only by targets that use it.
@@ -54,7 +61,7 @@ FUZZ_TIMEOUT ?= 10
 FUZZ_FLAGS   ?=
 
 .DEFAULT_GOAL := build
-.PHONY: build test test-slurm run bench fuzz fuzz-seeds deps venv notebooks clean help dist
+.PHONY: build test test-slurm run bench fuzz fuzz-seeds deps test-deps venv notebooks clean help dist
 
 ## build: release build of the package (the ttcg binary lands in `swift build --show-bin-path`)
 build: deps
@@ -66,11 +73,12 @@ build: deps
 # recompiling every module with -enable-testing: it then reuses what `swift build`
 # compiled and adds only the test targets (and the next `make build` is a no-op too).
 # A test that needs `@testable import` will not compile here: test the public API instead.
-test: build venv
+test: build venv test-deps
 	TTCG_BIN=$(BIN)/ttcg TTCG_PYTHON=$(abspath $(PYTHON)) $(SWIFT) test $(SWIFT_FLAGS) --disable-testable-imports
 	TTCG_BIN=$(BIN)/ttcg TTCG_PYTHON=$(abspath $(PYTHON)) sh notebooks-export/test.sh
 	TTCG_BIN=$(BIN)/ttcg TTCG_PYTHON=$(abspath $(PYTHON)) bash cluster/dist/test-dist.sh
-	TTCG_BIN=$(BIN)/ttcg TTCG_SLURM_BIN=$(abspath .build-dist/deploy/current/bin/ttcg) TTCG_PYTHON=$(abspath $(PYTHON)) bash cluster/test/slurm-test.sh
+	TTCG_BIN=$(BIN)/ttcg TTCG_SLURM_BIN=$(abspath .build-dist/deploy/current/bin/ttcg) TTCG_DIST_TARBALL=$$(readlink -f .build-dist/tarball) \
+	    TTCG_PYTHON=$(abspath $(PYTHON)) bash cluster/test/slurm-test.sh
 
 ## test-slurm: the Slurm test alone (needs root: installs slurm-wlm and munge, runs a one-node Slurm)
 test-slurm: build venv
@@ -153,6 +161,35 @@ deps:
 	    echo "Installed $(APT_PACKAGES), but pkg-config still cannot find $(PKG_CONFIG_MODULES)." >&2; \
 	    exit 1; \
 	}
+
+## test-deps: install chromium and prometheus if they are missing (quiet when present)
+# The tests start their own prometheus (own config, port and storage), never the system
+# service: when this target installs the package, the service the package enables (port 9090)
+# is stopped and disabled again. An existing installation is left as it is.
+test-deps:
+	@missing=; for c in $(TEST_COMMANDS); do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
+	[ -n "$$missing" ] || exit 0; \
+	echo "The tests need$$missing (Debian packages: $(TEST_APT_PACKAGES))."; \
+	if [ "$$(id -u)" -ne 0 ]; then \
+	    echo "Not root, so not installing them. Run:" >&2; \
+	    echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(TEST_APT_PACKAGES)" >&2; \
+	    exit 1; \
+	fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	    echo "No apt-get here: install chromium and prometheus with your package manager." >&2; \
+	    exit 1; \
+	fi; \
+	had_prometheus=; command -v prometheus >/dev/null 2>&1 && had_prometheus=1; \
+	log=$$(mktemp); \
+	{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(TEST_APT_PACKAGES); } >"$$log" 2>&1 \
+	    || { tail -20 "$$log" >&2; rm -f "$$log"; echo "apt-get install $(TEST_APT_PACKAGES) failed (log above)." >&2; exit 1; }; \
+	rm -f "$$log"; \
+	if [ -z "$$had_prometheus" ]; then \
+	    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then systemctl disable --now prometheus.service >/dev/null 2>&1; fi; \
+	    if [ -x /etc/init.d/prometheus ]; then /etc/init.d/prometheus stop >/dev/null 2>&1; update-rc.d prometheus disable >/dev/null 2>&1; fi; \
+	fi; \
+	for c in $(TEST_COMMANDS); do command -v $$c >/dev/null 2>&1 || { echo "Installed $(TEST_APT_PACKAGES), but $$c is still missing." >&2; exit 1; }; done; \
+	echo "Installed$$missing."
 
 ## clean: remove all SwiftPM build directories (.build and every .build-*)
 clean:

@@ -74,6 +74,8 @@ rm -rf "$root/.build-dist/deploy"
 mkdir -p "$root/.build-dist/deploy"
 tar -xzf "$tarball" -C "$root/.build-dist/deploy"
 ln -s "$name" "$root/.build-dist/deploy/current"
+# The tarball tested here, for the Slurm test's sbcast check (TTCG_DIST_TARBALL, make test).
+ln -sfn "$root/$tarball" "$root/.build-dist/tarball"
 
 echo "== the toolchain hidden: the build-tree binary fails, the dist binary runs"
 toolchain=$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")

@@ -28,6 +28,7 @@
 # Environment: TTCG_BIN (required: the local reference runs), TTCG_SLURM_BIN (the binary the
 # jobs run, as TTCG=...; default TTCG_BIN; `make test` gives it the unpacked `make dist`, as
 # cluster/README.md's Deploy section says), TTCG_PYTHON (default .venv/bin/python, needs h5py),
+# TTCG_DIST_TARBALL (the make dist tarball: check 5 stages it with sbcast as cluster/README.md says),
 # SLURM_TEST_KEEP=1 keeps the temporary directory (logs, results) for a look afterwards.
 
 # Run by sh? This is a bash script: start again under bash.
@@ -477,6 +478,36 @@ array_check() {
     pass array
 }
 array_check
+
+# ---- 5. deploy by sbcast: cluster/README.md's steps, read from the README and run as written ------
+# (make test gives TTCG_DIST_TARBALL, the `make dist` tarball; without it this check is skipped.)
+T0=$SECONDS
+D=$WORK/sbcast
+sbcast_check() {
+    local job steps name
+    name=$(basename "$TTCG_DIST_TARBALL" .tar.gz)
+    # The README's block after "Without a shared filesystem": sbcast, srun tar, export TTCG.
+    steps=$(awk '/^Without a shared filesystem/ { f = 1 } f && /^```sh/ { g = 1; next } g && /^```/ { exit } g' "$ROOT/cluster/README.md")
+    printf '%s\n' "$steps" | grep -q '^sbcast ' || { fail sbcast "no sbcast block under 'Without a shared filesystem' in cluster/README.md"; return; }
+    printf '%s\n' "$steps" | grep -qF "$name.tar.gz" || { fail sbcast "cluster/README.md's sbcast block does not name $name.tar.gz (the tarball make dist wrote)"; return; }
+    [ ! -e "/tmp/$name" ] && [ ! -e /tmp/ttcg.tar.gz ] || { fail sbcast "/tmp/$name or /tmp/ttcg.tar.gz exists already; the README's steps would use it"; return; }
+    mkdir -p "$D"
+    cp "$TTCG_DIST_TARBALL" "$D/"
+    { printf '#!/bin/bash\nset -eu\n'
+      printf '%s\n' "$steps"
+      printf 'echo "deploy: TTCG=$TTCG"\n"$TTCG" --version\n'
+      printf 'exec %q %q results.h5\n' "$ROOT/cluster/slurm/ttcg-job.sh" "$E2E_SPEC"; } >"$D/deploy.sbatch"
+    job=$(submit "$D" --output="$D/job-%j.out" "$D/deploy.sbatch")
+    [ -n "$job" ] || { fail sbcast "sbatch failed"; return; }
+    wait_job "$job" || { fail sbcast "job $job did not finish"; return; }
+    rm -rf "/tmp/$name" /tmp/ttcg.tar.gz
+    job_ok "$job" || { show_job_log "$D/job-$job.out"; fail sbcast "job $job: $(job_summary "$job"), expected COMPLETED 0:0"; return; }
+    grep -qx "deploy: TTCG=/tmp/$name/bin/ttcg" "$D/job-$job.out" || { show_job_log "$D/job-$job.out"; fail sbcast "the job did not run /tmp/$name/bin/ttcg"; return; }
+    compare "$WORK/ref/e2e.h5" "$D/results.h5" || { fail sbcast "results.h5 differs from the local run"; return; }
+    say "job $job staged the tarball with sbcast, ran /tmp/$name/bin/ttcg; results.h5 equals the local run"
+    pass sbcast
+}
+if [ -n "${TTCG_DIST_TARBALL:-}" ]; then sbcast_check; else say "sbcast check skipped: TTCG_DIST_TARBALL is not set (make test sets it)"; fi
 
 closing
 [ "$FAILED" -eq 0 ]
