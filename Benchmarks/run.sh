@@ -181,6 +181,10 @@ for label, key, target, unit in [
     ("the same, the sweep alone", "heterogeneous_sweep_ratio", None, "x"),
     ("utilization, 2 workers: busy seconds / (2 x sweep seconds), heterogeneous.yaml", "heterogeneous_utilization", 0.9, "x"),
     ("simulated cluster: 256 workers, 50,000 one-game items through ttcg coordinator", "cluster_256_items_per_second", None, "items/s"),
+    ("dashboard: games/s of scaling.yaml, 2 workers, without --http", "dashboard_games_per_second_without", None, "games/s"),
+    ("dashboard: the same with --http and 20 clients polling / and /api/fragment every second", "dashboard_games_per_second_with_clients", None, "games/s"),
+    ("dashboard: throughput with the 20 clients over without --http (issue 16)", "dashboard_throughput_ratio", 0.95, "x"),
+    ("dashboard: requests answered per second", "dashboard_requests_per_second", None, "requests/s"),
     ("journal: 256-point results appended, never flushed", "journal_never_records_per_second", None, "records/s"),
     ("journal: appended, flushed every second (default)", "journal_standard_records_per_second", None, "records/s"),
     ("journal: appended, flushed after every record", "journal_every_record_records_per_second", None, "records/s"),
@@ -234,6 +238,10 @@ if "datapath_peak_rss_mb_1e5" in engine and "datapath_peak_rss_mb_1e7" in engine
     failed |= not ok
     rows.append(("coordinator peak RSS, 1e7 over 1e5 games", f"{ratio:.2f}x", "-", "-", "-", "1", "<= 1.2x",
                  f"PASS" if ok else "FAIL"))
+if "dashboard_requests_failed" in engine:
+    bad = int(engine["dashboard_requests_failed"])
+    failed |= bad > 0
+    rows.append(("dashboard: requests that got no whole 200 answer", str(bad), "-", "-", "-", "5", "0", "PASS" if bad == 0 else "FAIL"))
 if "journal_crc32c_gigabytes_per_second" in engine:
     rows.append(("journal: CRC-32C over 64 MiB", f"{float(engine['journal_crc32c_gigabytes_per_second']):.2f} GB/s",
                  "-", "-", "-", "5", "-", "info"))

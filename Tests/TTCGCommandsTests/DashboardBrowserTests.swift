@@ -527,6 +527,9 @@ final class DashboardBrowserTests: XCTestCase {
         try checkFinishedPage(dom)
         let scripts = elements(dom, "script")
         XCTAssertEqual(scripts.map { $0.attributes["src"] ?? "inline" }, ["/dashboard.js"], "the page's scripts")
+        // The script's own line: it has fetched a fragment (the server renders something else).
+        let connection = visibleText(try XCTUnwrap(element(dom, id: "connection"), "no id=connection"))
+        XCTAssertTrue(connection.hasPrefix("live, updated"), "dashboard.js did not update the page: \(connection)")
 
         // Through the relay: the page's script asked for the fragment and swapped it in.
         let relay = try Relay(to: httpPort)
@@ -642,6 +645,7 @@ final class DashboardBrowserTests: XCTestCase {
         let dom = try dumpDOM("http://127.0.0.1:\(httpPort)/", in: dir)
         let workers = try XCTUnwrap(element(dom, id: "workers"), String(dom.prefix(3_000)))
         XCTAssertTrue(visibleText(workers).contains("<script>alert(1)</script>"), "the host is not shown as text: \(workers)")
+        XCTAssertTrue(visibleText(workers).contains("[2J"), "the escape code is not shown as text: \(workers)")
         XCTAssertFalse(dom.contains("\u{1b}"), "an escape code reached the DOM")
         XCTAssertEqual(elements(dom, "script").map { $0.attributes["src"] ?? "inline: \($0.html)" }, ["/dashboard.js"],
                        "a script other than the page's own is in the DOM")

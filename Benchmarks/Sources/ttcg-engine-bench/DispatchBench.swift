@@ -16,16 +16,18 @@ func readStats(_ path: String) throws -> [String: Double] {
     return object.compactMapValues { ($0 as? NSNumber)?.doubleValue }
 }
 
-/// `ttcg run SPEC --workers N --threads 1 --stats`: its stats (run_seconds, sweep_seconds,
-/// worker_busy_seconds, tail_seconds, longest_item_seconds, the coordinator's CPU).
-func runStats(_ spec: String, workers: Int, dir: URL, ttcgPath: String) throws -> [String: Double] {
+/// `ttcg run SPEC --workers N --threads 1 --stats` (and `extra` options): its stats
+/// (run_seconds, sweep_seconds, worker_busy_seconds, tail_seconds, longest_item_seconds, the
+/// coordinator's CPU).
+func runStats(_ spec: String, workers: Int, dir: URL, ttcgPath: String, extra: [String] = []) throws -> [String: Double] {
     let out = dir.appendingPathComponent("run-\(UUID().uuidString).h5").path
     let stats = out + ".stats.json"
     defer {
         try? FileManager.default.removeItem(atPath: out)
         try? FileManager.default.removeItem(atPath: stats)
     }
-    _ = try timeTTCG(["run", spec, "--workers", String(workers), "--threads", "1", "--out", out, "--force", "--stats", stats], ttcgPath: ttcgPath)
+    _ = try timeTTCG(["run", spec, "--workers", String(workers), "--threads", "1", "--out", out, "--force", "--stats", stats] + extra,
+                   ttcgPath: ttcgPath)
     return try readStats(stats)
 }
 

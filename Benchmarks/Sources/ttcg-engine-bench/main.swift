@@ -1,7 +1,7 @@
 // Benchmarks of the sweep engine, measured with real sockets, real processes and real
 // HDF5 files (docs/architecture.md): each case runs several times and reports the median.
 //
-//   ttcg-engine-bench --ttcg PATH/TO/ttcg [--repeats N] [--case dispatch|scaling|hdf5|journal|datapath|overhead|paper|heterogeneous|cluster]
+//   ttcg-engine-bench --ttcg PATH/TO/ttcg [--repeats N] [--case dispatch|scaling|hdf5|journal|datapath|overhead|paper|heterogeneous|cluster|dashboard]
 //
 // Cases and their targets (issue 4):
 //   dispatch  empty work items through one coordinator (2 workers), tcp   >= 20,000 items/s
@@ -19,6 +19,9 @@
 //             speed-up, utilization and tail (issue 13)                     >= 0.9, tail <= 2 items
 //   cluster   `ttcg coordinator` serving 256 simulated workers: items/s     (reported)
 //             and its CPU per item
+//   dashboard `ttcg run --http` with 20 clients polling / and /api/fragment   >= 0.95
+//             every second, over the same sweep without --http: the ratio
+//             of throughputs (issue 16)
 // Prints `name=value` lines that Benchmarks/run.sh turns into the summary table.
 
 import Dispatch
@@ -405,6 +408,13 @@ if only == nil || only == "cluster" {
     let runs = try (0..<3).map { _ in try simulatedCluster(workers: 256, items: 50_000, dir: tmp, ttcgPath: ttcgPath) }
     print("cluster_256_items_per_second=\(Int(median(runs.map(\.itemsPerSecond))))")
     print("cluster_256_cpu_us_per_item=\(String(format: "%.1f", median(runs.map(\.cpuMicrosecondsPerItem))))")
+}
+
+if only == nil || only == "dashboard" {
+    guard !ttcgPath.isEmpty else { print("dashboard=skipped (no --ttcg)"); exit(1) }
+    // The dashboard under load (issue 16): Benchmarks/scaling.yaml (4,800 games) on 2 workers,
+    // alternately without --http and with 20 clients polling the dashboard.
+    try dashboardUnderLoad(spec: "Benchmarks/scaling.yaml", games: 4_800, clients: 20, repeats: repeats, dir: tmp, ttcgPath: ttcgPath)
 }
 
 if only == nil || only == "paper" {
