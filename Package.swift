@@ -5,6 +5,7 @@
 //   CZeroMQ <- Wire <- Engine ; CHDF5 <- ResultStore <- Engine (sockets and HDF5 stay at the edges);
 //   CCRC32C <- Engine (the journal's checksum in hardware).
 //   Engine <- FuzzHarness (the fuzz targets, for Fuzz/ and FuzzCorpusTests).
+//   Engine <- Monitor (live dashboard and metrics, no I/O) <- DashboardServer (SwiftNIO HTTP) <- TTCGCommands.
 import PackageDescription
 
 let package = Package(
@@ -22,6 +23,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Pure model of the paper: no I/O, no sockets, no HDF5.
@@ -43,9 +46,22 @@ let package = Package(
         .target(name: "ResultStore", dependencies: ["CHDF5", "Sweep", "Profiles", "GameCore"]),
         // Coordinator, worker and the protocol between them.
         .target(name: "Engine", dependencies: ["Sweep", "Wire", "ResultStore", "Profiles", "GameCore", "CCRC32C"]),
+        // Monitoring a running sweep: live science, the dashboard's HTML and SVG, the
+        // Prometheus exposition, and the board the coordinator publishes to. Pure: no I/O.
+        .target(name: "Monitor", dependencies: [
+            "Engine", "Sweep", "Profiles", "GameCore",
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+        // The dashboard's HTTP/1.1 server (SwiftNIO), on a thread of its own: the edge.
+        .target(name: "DashboardServer", dependencies: [
+            "Monitor",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         // The command line: argument parsing and report rendering, no model logic.
         .target(name: "TTCGCommands", dependencies: [
-            "GameCore", "Profiles", "Sweep", "Engine", "ResultStore",
+            "GameCore", "Profiles", "Sweep", "Engine", "ResultStore", "Monitor", "DashboardServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ttcg", dependencies: ["TTCGCommands"]),
@@ -59,6 +75,7 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "ResultStoreTests", dependencies: ["ResultStore", "Sweep", "GameCore"]),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzHarness"]),
+        .testTarget(name: "MonitorTests", dependencies: ["Monitor", "Engine", "Sweep", "Profiles", "GameCore"]),
         .testTarget(name: "TTCGCommandsTests", dependencies: ["TTCGCommands", "GameCore", "Profiles", "Sweep", "ResultStore", "Engine", "Wire"]),
     ]
 )

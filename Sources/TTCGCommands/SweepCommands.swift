@@ -112,46 +112,6 @@ func conclude(_ coordinator: Coordinator, _ session: ResultsSession, _ final: Sw
     }
 }
 
-/// `ttcg validate SPEC`.
-public struct Validate: ParsableCommand {
-    public static let configuration = CommandConfiguration(
-        commandName: "validate",
-        abstract: "Check a sweep spec and print its markets, axes, grid size, work items and output size.")
-
-    @Argument(help: "The sweep spec (YAML, docs/sweep-format.md).")
-    var spec: String
-
-    public init() {}
-
-    public func run() throws {
-        let (plan, _) = try loadPlan(spec)
-        print("sweep \(plan.spec.name)  (spec hash \(plan.spec.hash.prefix(12)))")
-        var bytes = 0.0
-        var trajectoryPoints = 0
-        for pm in plan.markets {
-            let m = pm.market
-            print("  market \(pm.name): \(m.providerCount) providers x \(m.levelCount) levels (\(m.levels.joined(separator: ", "))), \(grouped(pm.pointCount)) points\(pm.allEquilibria ? ", all equilibria" : "")")
-            for (k, name) in axisNames.enumerated() where pm.shape[k] > 1 || ["beta", "margin", "alpha", "seed"].contains(name) {
-                let labels = pm.axes.labels(k)
-                let shown = labels.count <= 8 ? labels.joined(separator: ", ")
-                    : labels.prefix(3).joined(separator: ", ") + ", ..., " + labels.suffix(2).joined(separator: ", ")
-                print("    \(name) (\(labels.count)): \(shown)")
-            }
-            // Per point: the columns (scalars and per-provider values).
-            let scalar = ResultSchema.columns.filter { !$0.perProvider }.count, perProvider = ResultSchema.columns.filter(\.perProvider).count
-            bytes += Double(pm.pointCount) * Double(scalar * 8 + perProvider * 8 * m.providerCount)
-            for b in pm.axes.beta where plan.spec.outputs.trajectories.keeps(b) { _ = b; trajectoryPoints += pm.pointCount / pm.shape[0] }
-        }
-        print("grid: \(grouped(plan.pointCount)) games in \(grouped(plan.items.count)) work items of up to \(plan.spec.outputs.chunk) points")
-        let trajectoryNote = trajectoryPoints > 0 ? ", plus trajectories of \(grouped(trajectoryPoints)) games (about 50 steps each)" : ""
-        print("estimated output: \(megabytes(bytes))\(trajectoryNote)")
-    }
-}
-
-func megabytes(_ bytes: Double) -> String {
-    bytes >= 1e9 ? String(format: "%.1f GB", bytes / 1e9) : String(format: "%.1f MB", bytes / 1e6)
-}
-
 /// `ttcg run SPEC`: a coordinator in this process and N worker processes over loopback.
 public struct Run: ParsableCommand {
     public static let configuration = CommandConfiguration(
@@ -190,6 +150,8 @@ public struct Run: ParsableCommand {
 
     @OptionGroup var dispatch: DispatchOptions
 
+    @OptionGroup var monitor: MonitorOptions
+
     public init() {}
 
     public func validate() throws {
@@ -200,8 +162,10 @@ public struct Run: ParsableCommand {
 
     public func run() throws {
         let runStarted = monotonicSeconds()
+        let http = try monitor.resolve(insecure: insecure)
         let (plan, json) = try loadPlan(spec)
         let session = try openSession(out, plan: plan, force: force, resume: resume, snapshotSeconds: snapshotSeconds)
+        let dashboard = http.map { SweepDashboard($0, wrapping: session, plan: plan) }
         var options = CoordinatorOptions(bind: "tcp://127.0.0.1:*", statusBind: statusBind)
         options.insecure = insecure
         dispatch.apply(to: &options)
@@ -213,11 +177,18 @@ public struct Run: ParsableCommand {
         if statusBind == nil { options.lingerEnds = { poolBox.pool?.allExited ?? false } }
         let coordinator: Coordinator
         do {
-            coordinator = try Coordinator(plan: plan, sink: session, options: options, marketsJSON: json, alreadyDone: session.doneItems)
+            coordinator = try Coordinator(plan: plan, sink: dashboard?.observed ?? session, options: options, marketsJSON: json, alreadyDone: session.doneItems)
         } catch {
             if resume { session.abandon() } else { session.discard() }
             throw CommandError(exitCode: error.exitCode, line: error.description)
         }
+        do {
+            try dashboard?.start(coordinator, timeoutSeconds: Double(options.timeoutMilliseconds) / 1000)
+        } catch {
+            if resume { session.abandon() } else { session.discard() }
+            throw error
+        }
+        defer { dashboard?.stop() }
         let signals = SignalWatch(coordinator.stop)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let perWorker = threads ?? max(1, cores / workers)
@@ -230,6 +201,7 @@ public struct Run: ParsableCommand {
         do {
             final = try coordinator.run { status in
                 progress.update(status)
+                dashboard?.publish(status)
                 pool.respawnExited(finished: status.finished)
             }
         } catch {
@@ -324,6 +296,8 @@ public struct CoordinatorCommand: ParsableCommand {
 
     @OptionGroup var dispatch: DispatchOptions
 
+    @OptionGroup var monitor: MonitorOptions
+
     public init() {}
 
     public func validate() throws {
@@ -335,8 +309,10 @@ public struct CoordinatorCommand: ParsableCommand {
     }
 
     public func run() throws {
+        let http = try monitor.resolve(insecure: insecure)
         let (plan, json) = try loadPlan(spec)
         let session = try openSession(out, plan: plan, force: force, resume: resume, snapshotSeconds: snapshotSeconds)
+        let dashboard = http.map { SweepDashboard($0, wrapping: session, plan: plan) }
         var options = CoordinatorOptions(bind: bind, statusBind: statusBind)
         options.heartbeatMilliseconds = heartbeatMs
         options.timeoutMilliseconds = timeoutMs
@@ -349,15 +325,25 @@ public struct CoordinatorCommand: ParsableCommand {
         session.log = options.log
         let coordinator: Coordinator
         do {
-            coordinator = try Coordinator(plan: plan, sink: session, options: options, marketsJSON: json, alreadyDone: session.doneItems)
+            coordinator = try Coordinator(plan: plan, sink: dashboard?.observed ?? session, options: options, marketsJSON: json, alreadyDone: session.doneItems)
         } catch {
             if resume { session.abandon() } else { session.discard() }
             throw CommandError(exitCode: error.exitCode, line: error.description)
         }
+        do {
+            try dashboard?.start(coordinator, timeoutSeconds: Double(timeoutMs) / 1000, json: logFormat)
+        } catch {
+            if resume { session.abandon() } else { session.discard() }
+            throw error
+        }
+        defer { dashboard?.stop() }
         let signals = SignalWatch(coordinator.stop)
         FileHandle.standardError.write(Data("ttcg coordinator: \(plan.spec.name): \(grouped(plan.pointCount)) games in \(grouped(plan.items.count)) items; workers connect to \(coordinator.endpoint)\(coordinator.statusEndpoint.map { ", status at \($0)" } ?? "")\n".utf8))
         let progress = ProgressPrinter()
-        let final = try coordinator.run { progress.update($0) }
+        let final = try coordinator.run {
+            progress.update($0)
+            dashboard?.publish($0)
+        }
         progress.end()
         _ = signals
         try conclude(coordinator, session, final, out: out, command: "ttcg coordinator")
