@@ -49,7 +49,8 @@ public final class DashboardServer: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 4)
             .childChannelInitializer { channel in
-                guard connections.open() else { return channel.close() }
+                // Refused before it is registered: NIO closes the accepted socket.
+                guard connections.open() else { return channel.eventLoop.makeFailedFuture(TooManyConnections()) }
                 channel.closeFuture.whenComplete { _ in connections.close() }
                 return channel.eventLoop.makeCompletedFuture {
                     let budget = RequestBudget()
@@ -91,6 +92,9 @@ final class ConnectionCount: Sendable {
 
     func close() { count.withLock { $0 -= 1 } }
 }
+
+/// A connection beyond `DashboardServer.maxConnections`.
+struct TooManyConnections: Error {}
 
 /// Bytes received on a connection since its last complete request (one event loop: no lock).
 final class RequestBudget {

@@ -281,9 +281,10 @@ public final class Coordinator {
             log("sweep finished: \(itemsDone) items done, \(itemsFailed) failed; \(itemsRedone) re-queued, \(itemsCopied) tail copies, \(leasesExpired) leases past their deadline")
         }
         for w in workers.values { send(.done, to: w.peer) }
-        // Tell late workers the sweep is over, and answer status clients, for a moment.
+        // Tell late workers the sweep is over, and answer status clients, for a moment (SIGINT or
+        // SIGTERM ends it: the results are complete, nothing is interrupted).
         let until = monotonicSeconds() + options.lingerSeconds
-        while monotonicSeconds() < until && options.lingerEnds?() != true {
+        while monotonicSeconds() < until && options.lingerEnds?() != true && !stop.isRequested {
             let events = try Wire.ZMQSocket.poll(pollItems, timeout: .milliseconds(20))
             connections.drain()
             if events[0].contains(.readable), let m = try socket.receiveRouted(timeout: .zero) {

@@ -121,11 +121,11 @@ final class SweepDashboard {
         }
         (self.board, self.server) = (board, server)
         let url = endpoint.url(port: port)
-        FileHandle.standardError.write(Data("ttcg: dashboard at \(url)\n".utf8))
+        var lines = "ttcg: dashboard at \(url)\n"
         if log == .json {
-            let line = "{\"time\": \"\(utcTimestamp())\", \"source\": \"coordinator\", \"message\": \(jsonQuoted("dashboard at \(url)")), \"url\": \(jsonQuoted(url))}"
-            FileHandle.standardError.write(Data((line + "\n").utf8))
+            lines += "{\"time\": \"\(utcTimestamp())\", \"source\": \"coordinator\", \"message\": \(jsonQuoted("dashboard at \(url)")), \"url\": \(jsonQuoted(url))}\n"
         }
+        FileHandle.standardError.write(Data(lines.utf8))   // one write: both lines at once
     }
 
     /// The coordinator's progress callback: the status and what the sink saw, for the server.
