@@ -25,7 +25,10 @@
 #      Slurm laid out the job's tasks: the first node runs its task count minus one (task 0 is
 #      the coordinator), every other node its task count. A worker that dies, or a node that
 #      is lost, takes only its own step; its work items go back to the others.
-#   5. Prints the `ttcg status` command to watch the sweep, waits for the coordinator, and
+#   5. Prints the `ttcg status` command to watch the sweep and the dashboard's address (the
+#      coordinator serves it with --http on $TTCG_HTTP_PORT, behind a per-job token kept in the
+#      key directory, mode 0600; the job log that shows it is made private to you), with the
+#      `ssh -L` command that reaches it from a laptop. Then it waits for the coordinator and
 #      exits with its exit code: 0 every point is done; 1 some points failed or the sweep was
 #      interrupted (time limit, scancel: resubmit to resume); 2 bad input.
 #      If every worker step has ended and the coordinator still waits for results, it is
@@ -41,6 +44,9 @@
 #                           (default: the first node's name, or its NodeAddr if the name does
 #                           not resolve; e.g. set node01-ib to use an InfiniBand interface)
 #   TTCG_KEYS_DIR           where the per-job key directories go (default ~/.ttcg/jobs)
+#   TTCG_HTTP=0             no dashboard (default 1: the coordinator serves the web dashboard and
+#                           Prometheus /metrics, read-only, behind the job's token)
+#   TTCG_HTTP_PORT          the dashboard's port (default 10000 + job id mod 10000)
 #   TTCG_THREADS            threads per worker (default $SLURM_CPUS_PER_TASK, else 1)
 #   TTCG_HEAD_WORKER=1      also run a worker on task 0's CPUs (the coordinator needs little CPU)
 #   TTCG_LINGER             seconds the coordinator answers late workers and status at the end (5)
@@ -150,6 +156,16 @@ for p in "$PORT" "$SPORT"; do
     is_uint "$p" && [ "$p" -ge 1 ] && [ "$p" -le 65535 ] || die "port $p: expected 1..65535 (TTCG_PORT, TTCG_STATUS_PORT)"
 done
 [ "$PORT" != "$SPORT" ] || die "TTCG_PORT and TTCG_STATUS_PORT are both $PORT"
+# The dashboard (ttcg coordinator --http): below the default work ports, so that it never takes
+# another job's work or status port; two jobs on one node clash only if their ids are equal
+# modulo 10000.
+HTTP=${TTCG_HTTP:-1}
+case $HTTP in 0 | 1) ;; *) die "TTCG_HTTP: expected 0 or 1, got $HTTP" ;; esac
+HPORT=${TTCG_HTTP_PORT:-$((10000 + JOB % 10000))}
+if [ "$HTTP" = 1 ]; then
+    is_uint "$HPORT" && [ "$HPORT" -ge 1 ] && [ "$HPORT" -le 65535 ] || die "TTCG_HTTP_PORT: expected 1..65535, got $HPORT"
+    [ "$HPORT" != "$PORT" ] && [ "$HPORT" != "$SPORT" ] || die "TTCG_HTTP_PORT $HPORT is also the work or status port"
+fi
 
 # ---- fresh start, resume, or already done ---------------------------------------------------
 MODE=()
@@ -182,6 +198,14 @@ KEYS=$KEYROOT/$JOB
 rm -rf -- "$KEYS"  # a requeued job runs again under the same id: new keys
 "$TTCG_BIN" keygen --out "$KEYS" >/dev/null || die "ttcg keygen --out $KEYS failed" 1
 chmod 700 -- "$KEYS"
+# The dashboard's token: 128 random bits, in the key directory (mode 0600), gone with it.
+HTTP_ARGS=()
+if [ "$HTTP" = 1 ]; then
+    TOKEN=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+    [ ${#TOKEN} -eq 32 ] || die "cannot read 16 random bytes from /dev/urandom for the dashboard's token" 1
+    printf '%s\n' "$TOKEN" > "$KEYS/http.token" && chmod 600 -- "$KEYS/http.token" || die "cannot write $KEYS/http.token" 1
+    HTTP_ARGS=(--http "0.0.0.0:$HPORT" --http-token-file "$KEYS/http.token")
+fi
 # Node-local copies for the workers: same path on every node, private, removed at the end.
 LOCAL=${TMPDIR:-/tmp}/ttcg-$(id -un)-job$JOB
 NNODES=${#NODES[@]}
@@ -227,7 +251,7 @@ log "coordinator on $HEAD (tcp://$HOST:$PORT, status port $SPORT); $NWORKERS wor
 "$TTCG_BIN" coordinator "$SPEC" --out "$OUT" \
     --bind "tcp://0.0.0.0:$PORT" --status-bind "tcp://0.0.0.0:$SPORT" \
     --curve-secret "$KEYS/coordinator.key" --authorized-keys "$KEYS/authorized" \
-    --linger "$LINGER" ${MODE[@]+"${MODE[@]}"} ${COORD_EXTRA[@]+"${COORD_EXTRA[@]}"} &
+    --linger "$LINGER" ${HTTP_ARGS[@]+"${HTTP_ARGS[@]}"} ${MODE[@]+"${MODE[@]}"} ${COORD_EXTRA[@]+"${COORD_EXTRA[@]}"} &
 COORD=$!
 
 # A coordinator that refuses its input (a port in use, a bad spec) stops at once: then start
@@ -283,6 +307,16 @@ quote() { local a out=; for a in "$@"; do out+=" $(printf '%q' "$a")"; done; pri
 log "watch it (from the login node, or any machine that reaches $HOST:$SPORT and reads $KEYS):"
 printf '  %s\n' "$(quote "$TTCG_CMD" status --connect "tcp://$HOST:$SPORT" --curve-secret "$KEYS/worker.key" --server-key "$KEYS/coordinator.pub" --watch)"
 log "(if a firewall is in the way, run it on $HEAD itself, with tcp://127.0.0.1:$SPORT)"
+if [ "$HTTP" = 1 ]; then
+    # The log now holds the token: keep it to its owner (the dashboard is read-only, but the
+    # token is the job's alone).
+    joblog=$(scontrol show job --oneliner "$JOB" 2>/dev/null | tr ' ' '\n' | sed -n 's/^StdOut=//p' | head -1)
+    [ -n "$joblog" ] && [ -O "$joblog" ] && chmod go-rwx -- "$joblog" 2>/dev/null
+    log "dashboard (progress, workers, live science; Prometheus at /metrics with the same token):"
+    printf '  http://%s:%s/?token=%s\n' "$HOST" "$HPORT" "$TOKEN"
+    log "from a laptop: ssh -N -L 8080:$HOST:$HPORT ${SLURM_SUBMIT_HOST:-LOGIN-NODE}, then open:"
+    printf '  http://localhost:8080/?token=%s\n' "$TOKEN"
+fi
 }
 
 alive_workers() {
@@ -328,7 +362,7 @@ case $rc in
        else
            log "finished with failed points (exit 1): see the coordinator's message above and the errors groups of $OUT"
        fi ;;
-    2) log "bad input (exit 2): see the coordinator's message above (a port in use? set TTCG_PORT and TTCG_STATUS_PORT)" ;;
+    2) log "bad input (exit 2): see the coordinator's message above (a port in use? set TTCG_PORT and TTCG_STATUS_PORT, or TTCG_HTTP_PORT)" ;;
     *) log "the coordinator ended with exit code $rc; if $OUT.journal exists, resubmit the same command to resume" ;;
 esac
 exit "$rc"

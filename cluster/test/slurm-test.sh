@@ -10,14 +10,16 @@
 #
 # The checks (each prints PASS or FAIL; the last line is `slurm-test: N passed, M failed`):
 #   1. sweep       ttcg-sweep.sbatch, 1 coordinator + 2 worker tasks; `ttcg status` (the command
-#                  the job prints) answers while it runs; exit 0; results == local run.
+#                  the job prints) answers while it runs; exit 0; results == local run. The job
+#                  prints its dashboard's URL (with its token) and the `ssh -L` command, and
+#                  /api/status answers there with the token (refused without it).
 #   2. kill-worker scancel --signal=KILL on one worker's job step mid-sweep; the job still
 #                  completes with exit 0 and identical results.
 #   3. resume      scancel the whole job mid-sweep (the coordinator keeps its journal);
 #                  resubmitting the same command resumes and completes with identical results;
 #                  a third submission finds the results done and exits 0 at once.
 #   4. array       ttcg-array.sbatch over a list of two specs: one results file each, both
-#                  equal to their local runs.
+#                  equal to their local runs; with TTCG_HTTP=0, no dashboard.
 #
 # Slurm in a container: cgroups are often not delegated, so the config avoids them
 # (ProctrackType=proctrack/linuxproc, TaskPlugin=task/none, JobAcctGatherType=jobacct_gather/none)
@@ -287,7 +289,7 @@ submit() {
     shift
     mkdir -p "$dir"
     (cd "$dir" && env TTCG="$SLURM_BIN" TTCG_KEYS_DIR="$WORK/keys" TMPDIR="$WORK/tmp" \
-        ${TTCG_COORDINATOR_ARGS:+TTCG_COORDINATOR_ARGS="$TTCG_COORDINATOR_ARGS"} \
+        ${TTCG_COORDINATOR_ARGS:+TTCG_COORDINATOR_ARGS="$TTCG_COORDINATOR_ARGS"} ${TTCG_HTTP:+TTCG_HTTP="$TTCG_HTTP"} \
         sbatch --parsable --nodes=1 --ntasks=3 --cpus-per-task=1 --time=15 "$@") | cut -d';' -f1
 }
 
@@ -304,6 +306,22 @@ json() {
 import json, sys
 d = json.loads(sys.stdin.readline())
 print(" ".join(str(len(d[k]) if k == "workers" else d[k]).lower() for k in sys.argv[1:]))' "$@" 2>/dev/null
+}
+
+# The dashboard URL the job printed (http://HOST:PORT/?token=TOKEN).
+dashboard_url() { grep -m1 -E '^  http://[^ ]+/\?token=[0-9a-f]+$' "$1" 2>/dev/null | sed 's/^  //'; }
+# http_status URL: the HTTP status code of a GET (000 if no answer in 2 s), then, for a JSON
+# object, its points_total.
+http_status() {
+    "$PY" -c '
+import json, sys, urllib.error, urllib.request
+try:
+    with urllib.request.urlopen(sys.argv[1], timeout=2) as r:
+        body = r.read()
+        try: print(r.status, json.loads(body).get("points_total"))
+        except Exception: print(r.status)
+except urllib.error.HTTPError as e: print(e.code)
+except Exception: print("000")' "$1" 2>/dev/null
 }
 
 compare() { # compare EXPECTED ACTUAL
@@ -337,9 +355,14 @@ say "local reference runs done in $((SECONDS - T0))s"
 # ---- 1. sweep: status answers while it runs, results equal the local run ------------------------
 T0=$SECONDS
 D=$WORK/sweep
-STATUS_OK=0 STATUS_RUNNING=0 STATUS_SEEN=''
+STATUS_OK=0 STATUS_RUNNING=0 STATUS_SEEN='' HTTP_SEEN='' HTTP_NO_TOKEN=''
 poll_status() {
-    local j line
+    local j line url
+    # The dashboard: /api/status with the job's token, and without it.
+    if [ -z "$HTTP_SEEN" ] && url=$(dashboard_url "$D/job-$1.out") && [ -n "$url" ]; then
+        line=$(http_status "${url%%\?token=*}api/status?token=${url##*token=}")
+        case $line in "200 "*) HTTP_SEEN=$line; HTTP_NO_TOKEN=$(http_status "${url%%\?token=*}api/status") ;; esac
+    fi
     j=$(status_json "$D/job-$1.out") || return 0
     line=$(printf '%s\n' "$j" | json points_done points_total workers finished) || return 0
     [ -n "$line" ] || return 0
@@ -356,12 +379,18 @@ elif ! job_ok "$JOB"; then
     show_job_log "$D/job-$JOB.out"; fail sweep "job $JOB: $(job_summary "$JOB"), expected COMPLETED 0:0"
 elif [ "$STATUS_OK" -lt 1 ]; then
     show_job_log "$D/job-$JOB.out"; fail sweep "ttcg status (the command the job printed) never answered while job $JOB ran"
+elif [ -z "$(dashboard_url "$D/job-$JOB.out")" ] || ! grep -qE "^ttcg-job: from a laptop: ssh -N -L 8080:[^ ]+:[0-9]+ " "$D/job-$JOB.out"; then
+    show_job_log "$D/job-$JOB.out"; fail sweep "job $JOB did not print its dashboard URL and the ssh -L command"
+elif [ "$HTTP_SEEN" != "200 2460" ]; then
+    show_job_log "$D/job-$JOB.out"; fail sweep "the dashboard's /api/status (with the job's token) never answered with the sweep while job $JOB ran (last: ${HTTP_SEEN:-no answer})"
+elif [ "$HTTP_NO_TOKEN" != 401 ] && [ "$HTTP_NO_TOKEN" != 403 ]; then
+    fail sweep "the dashboard answered /api/status without the token: HTTP $HTTP_NO_TOKEN"
 elif ! compare "$WORK/ref/e2e.h5" "$D/results/e2e.h5"; then
     fail sweep "job $JOB's results differ from the local run"
 elif [ -e "$WORK/keys/$JOB" ] || [ -e "$WORK/tmp/ttcg-$(id -un)-job$JOB" ]; then
     fail sweep "job $JOB left its keys behind ($WORK/keys/$JOB or $WORK/tmp/ttcg-$(id -un)-job$JOB)"
 else
-    say "job $JOB: $(job_summary "$JOB"); ttcg status answered $STATUS_OK times, $STATUS_RUNNING before the end (last: points_done points_total workers finished = $STATUS_SEEN)"
+    say "job $JOB: $(job_summary "$JOB"); ttcg status answered $STATUS_OK times, $STATUS_RUNNING before the end (last: points_done points_total workers finished = $STATUS_SEEN); the dashboard answered with the token (HTTP ${HTTP_SEEN%% *}), and $HTTP_NO_TOKEN without it"
     pass sweep
 fi
 
@@ -461,7 +490,7 @@ array_check() {
     mkdir -p "$D"
     cp "$SLOW_SPEC" "$D/slurm-slow.yaml"
     printf '# specs for the array check\n%s\n\nslurm-slow.yaml\n' "$E2E_SPEC" >"$D/specs.txt"
-    job=$(submit "$D" --array=1-2 --output="$D/job-%A_%a.out" "$ARRAY_SBATCH" specs.txt results)
+    job=$(TTCG_HTTP=0 submit "$D" --array=1-2 --output="$D/job-%A_%a.out" "$ARRAY_SBATCH" specs.txt results)
     [ -n "$job" ] || { fail array "sbatch failed"; return; }
     wait_job "$job" || { fail array "array job $job did not finish"; return; }
     for t in 1 2; do
@@ -472,6 +501,7 @@ array_check() {
         fi
     done
     [ -z "$bad" ] || { fail array "array job $job:$bad, expected COMPLETED 0:0"; return; }
+    ! grep -l 'dashboard' "$D"/job-"$job"_*.out >/dev/null 2>&1 || { fail array "TTCG_HTTP=0, but a job log shows a dashboard"; return; }
     compare "$WORK/ref/e2e.h5" "$D/results/e2e.h5" || { fail array "results/e2e.h5 differs from the local run"; return; }
     compare "$WORK/ref/slurm-slow.h5" "$D/results/slurm-slow.h5" || { fail array "results/slurm-slow.h5 differs from the local run"; return; }
     say "array job $job: tasks 1 and 2 completed, results/e2e.h5 and results/slurm-slow.h5"
