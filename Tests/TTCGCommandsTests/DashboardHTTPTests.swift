@@ -39,15 +39,12 @@ func httpExchange(port: Int, method: String = "GET", path: String, headers: [Str
 }
 
 final class DashboardHTTPTests: XCTestCase {
-    /// 40 games of one market: 5 betas (inf among them) x 2 margins x 4 seeds.
+    /// 27 games of one market: 3 betas (inf among them) x 3 seeds x 3 values of v0.
     let smallSpec = """
         name: dashboard-http
-        markets: [gsm8k/majority]
-        axes:
-          beta: [1, 10, 100, 1000, inf]
-          margin: [0.1, 0.5]
-          seed: {range: [0, 4]}
-        outputs: {chunk: 4}
+        markets: [gpqa/best-of-n]
+        axes: {beta: [2, 300, inf], seed: {range: [0, 3]}, v0: [0, 0.0001, 0.0002]}
+        outputs: {chunk: 2}
         """
 
     func writeSpec(_ dir: URL) throws -> String {
