@@ -36,7 +36,25 @@ struct PlotFrame {
 }
 
 /// A coordinate for SVG: one decimal.
-func f(_ v: Double) -> String { String(format: "%.1f", v) }
+func f(_ v: Double) -> String { fixed(v, 1) }
+
+/// `v` with `decimals` (0...9) digits after the point, rounded half away from zero; `nan`,
+/// `inf`. Built from integers: a page has thousands of numbers, and `String(format:)` is
+/// slow on Linux.
+func fixed(_ v: Double, _ decimals: Int) -> String {
+    guard v.isFinite else { return v.isNaN ? "nan" : (v > 0 ? "inf" : "-inf") }
+    var scale = 1.0
+    for _ in 0..<decimals { scale *= 10 }
+    let scaled = (abs(v) * scale).rounded()
+    guard scaled < 9e15 else { return String(format: "%.\(decimals)f", v) }
+    let n = Int64(scaled), unit = Int64(scale)
+    var text = (v < 0 && n != 0 ? "-" : "") + String(n / unit)
+    if decimals > 0 {
+        let fraction = String(n % unit)
+        text += "." + String(repeating: "0", count: decimals - fraction.count) + fraction
+    }
+    return text
+}
 
 /// A value label: 3 significant digits.
 func short(_ v: Double) -> String { v.isFinite ? String(format: "%.3g", v) : "nan" }
@@ -48,7 +66,7 @@ func tickLabel(_ v: Double, step: Double) -> String {
     if step >= 1e5 { return String(format: "%.3gM", v / 1e6) }
     if step >= 1e3 { return String(format: "%.3gk", v / 1e3) }
     let decimals = max(0, min(8, Int((-log10(step)).rounded(.up))))
-    return String(format: "%.\(decimals)f", abs(v) < step * 1e-6 ? 0 : v)
+    return fixed(abs(v) < step * 1e-6 ? 0 : v, decimals)
 }
 
 /// A beta for a label: `inf`, or 4 significant digits (the summary's `shortBeta`).
@@ -99,23 +117,28 @@ enum Charts {
         if frame.y.contains(1) {
             s += "<line x1=\"\(f(frame.left))\" x2=\"\(f(frame.width - frame.right))\" y1=\"\(f(frame.py(1)))\" y2=\"\(f(frame.py(1)))\" stroke=\"#bbb\" stroke-dasharray=\"2 4\"/>"
         }
+        let betaTexts = m.betas.map(betaText)
+        // Lines run in order of beta, whatever the grid's order (a spec may list 200 after 1e6).
+        let byBeta = m.betas.indices.sorted { m.betas[$0] < m.betas[$1] }
         for g in m.marginLabels.indices {
-            let colour = palette[g % palette.count]
-            var points: [(x: Double, y: Double, beta: Int, value: Double)] = []
-            for b in m.betas.indices {
+            let colour = palette[g % palette.count], margin = htmlEscaped(m.marginLabels[g])
+            var points: [(x: String, y: String, beta: Int, value: Double)] = []
+            for b in byBeta {
                 guard let v = m.poaMean(beta: b, margin: g) else { continue }
                 let x = m.betas[b].isFinite ? frame.px(log10(m.betas[b])) : frame.px(infX)
-                points.append((x, frame.py(v), b, v))
+                points.append((f(x), f(frame.py(v)), b, v))
             }
+            // One group per margin: its line, then a circle per cell (hover: the numbers).
+            s += "<g class=\"poa-margin\" data-margin=\"\(margin)\" fill=\"\(colour)\">"
             if points.count > 1 {
-                s += "<polyline class=\"poa-line\" data-margin=\"\(htmlEscaped(m.marginLabels[g]))\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.5\" points=\""
-                    + points.map { "\(f($0.x)),\(f($0.y))" }.joined(separator: " ") + "\"/>"
+                s += "<polyline class=\"poa-line\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.5\" points=\""
+                    + points.map { "\($0.x),\($0.y)" }.joined(separator: " ") + "\"/>"
             }
             for p in points {
-                let cell = p.beta * m.marginLabels.count + g
-                s += "<circle class=\"poa-point\" cx=\"\(f(p.x))\" cy=\"\(f(p.y))\" r=\"2.5\" fill=\"\(colour)\" data-beta=\"\(htmlEscaped(m.betaLabels[p.beta]))\" data-margin=\"\(htmlEscaped(m.marginLabels[g]))\">"
-                    + "<title>beta \(betaText(m.betas[p.beta])), margin \(htmlEscaped(m.marginLabels[g])): PoA \(String(format: "%.4f", p.value)) (\(m.poaCount[cell]) seed\(m.poaCount[cell] == 1 ? "" : "s"))</title></circle>"
+                let seeds = m.poaCount[p.beta * m.marginLabels.count + g]
+                s += "<circle class=\"poa-point\" cx=\"\(p.x)\" cy=\"\(p.y)\" r=\"2.5\"><title>beta \(betaTexts[p.beta]), margin \(margin): PoA \(fixed(p.value, 4)), \(seeds) seed\(seeds == 1 ? "" : "s")</title></circle>"
             }
+            s += "</g>"
         }
         s += legend(m.marginLabels.map { "margin \($0)" }, top: 280 + 8, width: frame.width, swatch: .line)
         return s + "</svg>"
@@ -148,7 +171,7 @@ enum Charts {
                 }
                 let y = frame.py(v)
                 s += "<rect class=\"welfare-bar\" data-kind=\"\(kind)\" data-margin=\"\(htmlEscaped(m.marginLabels[g]))\" x=\"\(f(x))\" y=\"\(f(min(y, zero)))\" width=\"\(f(barWidth))\" height=\"\(f(abs(zero - y)))\" fill=\"\(palette[k])\">"
-                    + "<title>\(kind) welfare at margin \(htmlEscaped(m.marginLabels[g])): \(String(format: "%.3f", v)) ($1e-3 per query)</title></rect>"
+                    + "<title>\(kind) welfare at margin \(htmlEscaped(m.marginLabels[g])): \(fixed(v, 3)) ($1e-3 per query)</title></rect>"
                 s += "<text x=\"\(f(x + barWidth / 2))\" y=\"\(f(min(y, zero) - 3))\" text-anchor=\"middle\" font-size=\"10\">\(short(v))</text>"
             }
             s += "<text x=\"\(f(x0 + group / 2))\" y=\"\(f(frame.height - frame.bottom + 16))\" text-anchor=\"middle\" font-size=\"11\">margin \(htmlEscaped(m.marginLabels[g]))</text>"

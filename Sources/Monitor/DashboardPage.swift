@@ -88,7 +88,7 @@ public enum DashboardPage {
         out += "<table><thead><tr><th>worker</th><th>host</th><th>pid</th><th>threads</th><th>items done</th><th>items/s</th><th>last heard</th><th>state</th></tr></thead>\n<tbody>\n"
         for w in rows {
             out += "<tr class=\"worker\" data-state=\"\(htmlEscaped(w.state))\"><td>\(w.id)</td><td class=\"host\">\(htmlEscaped(w.host))</td><td>\(w.pid)</td><td>\(w.threads)</td>"
-                + "<td>\(grouped(w.itemsDone))</td><td>\(String(format: "%.2f", w.itemsPerSecond))</td><td>\(String(format: "%.1f", w.lastHeard)) s ago</td>"
+                + "<td>\(grouped(w.itemsDone))</td><td>\(fixed(w.itemsPerSecond, 2))</td><td>\(fixed(w.lastHeard, 1)) s ago</td>"
                 + "<td class=\"state\">\(htmlEscaped(w.state))</td></tr>\n"
         }
         return out + "</tbody></table>\n</section>"

@@ -3,6 +3,7 @@
 // and HEAD, nothing changes the sweep.
 
 import Foundation
+import Synchronization
 
 /// One HTTP answer: status, headers (the security headers included) and body.
 public struct DashboardResponse: Sendable {
@@ -12,9 +13,13 @@ public struct DashboardResponse: Sendable {
     public var body: [UInt8]
 
     init(_ status: Int, _ reason: String, type: String, body: String, extra: [(String, String)] = []) {
+        self.init(status, reason, type: type, bytes: Array(body.utf8), extra: extra)
+    }
+
+    init(_ status: Int, _ reason: String, type: String, bytes: [UInt8], extra: [(String, String)] = []) {
         self.status = status
         self.reason = reason
-        self.body = Array(body.utf8)
+        self.body = bytes
         headers = [("Content-Type", type)] + Self.securityHeaders + extra
     }
 
@@ -34,6 +39,9 @@ public struct DashboardRoutes: Sendable {
     public let board: MonitorBoard
     /// With a token, every request needs `Authorization: Bearer TOKEN` or `?token=TOKEN`.
     public let token: String?
+
+    /// The page, fragment and science of the latest snapshot, rendered once per publish.
+    let cache = RenderCache()
 
     public init(board: MonitorBoard, token: String?) {
         self.board = board
@@ -58,10 +66,10 @@ public struct DashboardRoutes: Sendable {
         }
         let html = "text/html; charset=utf-8", json = "application/json"
         switch path {
-        case "/": return DashboardResponse(200, "OK", type: html, body: DashboardPage.page(board.snapshot(), token: token))
-        case "/api/fragment": return DashboardResponse(200, "OK", type: html, body: DashboardPage.fragment(board.snapshot()))
+        case "/": return DashboardResponse(200, "OK", type: html, bytes: cache.body(path, board.snapshot()) { DashboardPage.page($0, token: token) })
+        case "/api/fragment": return DashboardResponse(200, "OK", type: html, bytes: cache.body(path, board.snapshot(), DashboardPage.fragment))
         case "/api/status": return DashboardResponse(200, "OK", type: json, body: board.snapshot().status.json())
-        case "/api/science": return DashboardResponse(200, "OK", type: json, body: ScienceJSON.json(board.snapshot()))
+        case "/api/science": return DashboardResponse(200, "OK", type: json, bytes: cache.body(path, board.snapshot(), ScienceJSON.json))
         case "/metrics": return DashboardResponse(200, "OK", type: MetricsExposition.contentType, body: board.metrics.render(board.snapshot()))
         case "/dashboard.js": return DashboardResponse(200, "OK", type: "text/javascript; charset=utf-8", body: DashboardAssets.script)
         case "/dashboard.css": return DashboardResponse(200, "OK", type: "text/css; charset=utf-8", body: DashboardAssets.stylesheet)
@@ -101,5 +109,19 @@ public struct DashboardRoutes: Sendable {
             difference |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
         }
         return difference == 0
+    }
+}
+
+/// Bodies rendered from one published snapshot, kept until the next publish: however many
+/// clients poll, each body is rendered at most once per snapshot (a paper-grid page is
+/// hundreds of KB of SVG).
+final class RenderCache: Sendable {
+    let entries = Mutex<[String: (sequence: Int, body: [UInt8])]>([:])
+
+    func body(_ key: String, _ snapshot: MonitorSnapshot, _ render: (MonitorSnapshot) -> String) -> [UInt8] {
+        if let hit = entries.withLock({ $0[key] }), hit.sequence == snapshot.sequence { return hit.body }
+        let body = Array(render(snapshot).utf8)
+        entries.withLock { $0[key] = (snapshot.sequence, body) }
+        return body
     }
 }
