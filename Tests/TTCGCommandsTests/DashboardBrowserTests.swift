@@ -510,8 +510,8 @@ final class DashboardBrowserTests: XCTestCase {
         let coordinator = try Background(["coordinator", spec.path, "--out", dir.appendingPathComponent("d.h5").path,
                                           "--bind", "tcp://127.0.0.1:\(port)", "--http", "127.0.0.1:\(httpPort)", "--linger", "120"])
         defer { kill(coordinator.process.processIdentifier, SIGTERM); coordinator.wait(seconds: 30) }
+        XCTAssertEqual(try XCTUnwrap(dashboardPort(of: coordinator), "no 'ttcg: dashboard at' line: \(coordinator.stderr)"), httpPort)
         XCTAssertTrue(waitForListener(httpPort), "nothing listens on the dashboard's port: \(coordinator.stderr)")
-        XCTAssertTrue(coordinator.stderr.contains("ttcg: dashboard at http://127.0.0.1:\(httpPort)/"), coordinator.stderr)
         let worker = try Background(["worker", "--connect", "tcp://127.0.0.1:\(port)", "--threads", "1"])
         let status = try XCTUnwrap(waitForDashboardStatus(port: httpPort) { $0["finished"] as? Bool == true },
                                    "/api/status never said finished: \(coordinator.stderr)")
