@@ -75,7 +75,7 @@ struct HTTPEndpoint {
             port = t[t.index(after: colon)...]
         }
         guard !host.isEmpty, !host.contains(where: { $0.isWhitespace || $0 == "/" }),
-              port.allSatisfy(\.isASCII), let p = Int(port), (0...65535).contains(p) else { return nil }
+              !port.isEmpty, port.allSatisfy({ $0.isASCII && $0.isNumber }), let p = Int(port), (0...65535).contains(p) else { return nil }
         self.host = String(host)
         self.port = p
     }

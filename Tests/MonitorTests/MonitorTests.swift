@@ -190,6 +190,31 @@ final class MonitorTests: XCTestCase {
         XCTAssertEqual(board.metrics.render(board.snapshot()).contains("state=\"lost\"} 2"), true)
     }
 
+    /// The PoA lines run in order of beta though the grid lists its betas out of order, and
+    /// the chart has one circle per cell with finished points.
+    func testPoALinesRunInOrderOfBeta() throws {
+        let spec = try SweepSpec.parse(yaml: """
+            name: unsorted
+            markets: [gsm8k/majority]
+            axes: {beta: [1000, 1, inf, 10, 100000], margin: [0.1, 0.25], seed: [0, 1]}
+            """, source: "unsorted.yaml")
+        let plan = try SweepPlan(spec: spec, markets: try SweepPlan.resolveMarkets(spec))
+        let observed = ObservedSink(wrapping: MemorySink(), plan: plan)
+        for item in plan.items { try observed.write(plan.evaluate(item, threads: 1), item: item) }
+        let board = MonitorBoard(status: makeStatus(done: 20, total: 20), observed: observed, timeoutSeconds: nil)
+        let html = DashboardPage.fragment(board.snapshot())
+        let lines = html.matches(of: /<polyline class="poa-line"[^>]* points="([^"]*)"/).map { String($0.1) }
+        XCTAssertEqual(lines.count, 2, "one line per margin")
+        for line in lines {
+            let xs = line.split(separator: " ").compactMap { Double($0.split(separator: ",")[0]) }
+            XCTAssertEqual(xs.count, 5)
+            XCTAssertEqual(xs, xs.sorted(), "x runs left to right: \(line)")
+        }
+        XCTAssertEqual(html.components(separatedBy: "class=\"poa-point\"").count - 1, 10)
+        XCTAssertTrue(html.contains("data-points=\"10\""))
+        XCTAssertTrue(html.contains(">inf</text>"), "beta = inf is labelled")
+    }
+
     func testThroughputHistoryIsBounded() {
         var h = ThroughputHistory()
         for t in 0..<5_000 { h.add(seconds: Double(t) / 2, points: t * 10) }

@@ -198,6 +198,7 @@ final class DashboardHTTPTests: XCTestCase {
             (["--http", "192.0.2.1:8080"], "reachable from other machines"),
             (["--http", "8080"], "expected HOST:PORT"),
             (["--http", "127.0.0.1:70000"], "expected HOST:PORT"),
+            (["--http", "127.0.0.1:+80"], "expected HOST:PORT"),
             (["--http", "127.0.0.1:0", "--http-token-file", dir.appendingPathComponent("missing").path], "no such file"),
             (["--http", "0.0.0.0:0", "--http-token-file", empty.path], "expected a token on its first line"),
             (["--http-token-file", empty.path], "expected --http"),
