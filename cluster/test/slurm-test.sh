@@ -39,8 +39,8 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -u
 
 # Run inside another Slurm job (a CI runner on a cluster)? Forget that job: the test's jobs
-# must see only the test's own Slurm.
-for v in $(env | sed -n 's/^\(SLURM_[A-Za-z0-9_]*\|SBATCH_[A-Za-z0-9_]*\|SRUN_[A-Za-z0-9_]*\|SALLOC_[A-Za-z0-9_]*\)=.*/\1/p'); do
+# must see only the test's own Slurm. (The test's own settings, SLURM_TEST_*, stay.)
+for v in $(env | sed -n 's/^\(SLURM_[A-Za-z0-9_]*\|SBATCH_[A-Za-z0-9_]*\|SRUN_[A-Za-z0-9_]*\|SALLOC_[A-Za-z0-9_]*\)=.*/\1/p' | grep -v '^SLURM_TEST_'); do
     unset "$v"
 done
 
