@@ -204,7 +204,7 @@ for label, key, target, unit in [
         verdict = f"PASS ({v / target:.1f}x margin)"
     else:
         verdict, failed = "FAIL", True
-    rows.append((label, shown, "-", "-", "-", "7" if key.startswith("scaling_paper") else "3" if key.startswith("cluster") else "5",
+    rows.append((label, shown, "-", "-", "-", "7" if key.startswith("scaling_paper") else "3" if key.startswith("cluster") else "9" if key.startswith("dashboard") else "5",
                  f">= {target:,} {unit}" if target else "-", verdict))
 # The coordinator's data path (issue 12): (label, key, target, "max" or "min", unit)
 datapath = [

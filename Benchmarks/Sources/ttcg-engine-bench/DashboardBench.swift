@@ -82,14 +82,19 @@ final class DashboardClients: @unchecked Sendable {
     }
 }
 
-/// `ttcg run SPEC --workers 2 --threads 1 --stats`, alternately without `--http` and with
-/// `--http` and `clients` clients polling; medians of `repeats` each. Prints the throughput
-/// of each, their ratio (target >= 0.95), and the requests answered per second.
-func dashboardUnderLoad(spec: String, games: Double, clients: Int, repeats: Int, dir: URL, ttcgPath: String) throws {
+/// `ttcg run SPEC --workers 2 --threads 1 --stats`, in `pairs` pairs of one run without
+/// `--http` and one with `--http` and `clients` clients polling, the order swapped every pair
+/// (so a drift of the machine during the case favours neither). Single runs of the same spec
+/// scatter by 20 % and more on a shared 2-core machine, so the ratio is the median of the
+/// pairs' ratios, not a ratio of medians. Prints the throughput of each, the ratio (target
+/// >= 0.95), and the requests answered per second.
+func dashboardUnderLoad(spec: String, games: Double, clients: Int, pairs: Int, dir: URL, ttcgPath: String) throws {
     var plain: [Double] = [], loaded: [Double] = []
     var answered = 0, failed = 0, loadedRunSeconds = 0.0
-    for _ in 0..<repeats {
+    func plainRun() throws {
         plain.append(try runStats(spec, workers: 2, dir: dir, ttcgPath: ttcgPath)["sweep_seconds"] ?? .nan)
+    }
+    func loadedRun() throws {
         let port = benchPort()
         let load = DashboardClients(count: clients, port: port)
         let stats = try runStats(spec, workers: 2, dir: dir, ttcgPath: ttcgPath, extra: ["--http", "127.0.0.1:\(port)"])
@@ -99,10 +104,14 @@ func dashboardUnderLoad(spec: String, games: Double, clients: Int, repeats: Int,
         failed += bad
         loadedRunSeconds += stats["run_seconds"] ?? .nan
     }
+    for pair in 0..<pairs {
+        if pair % 2 == 0 { try plainRun(); try loadedRun() } else { try loadedRun(); try plainRun() }
+    }
     guard answered > 0 else { throw BenchError("dashboard: no client got an answer from ttcg run --http") }
+    let ratios = zip(plain, loaded).map { $0 / $1 }
     print("dashboard_games_per_second_without=\(Int(games / median(plain)))")
     print("dashboard_games_per_second_with_clients=\(Int(games / median(loaded)))")
-    print("dashboard_throughput_ratio=\(String(format: "%.3f", median(plain) / median(loaded)))")
+    print("dashboard_throughput_ratio=\(String(format: "%.3f", median(ratios)))")
     print("dashboard_requests_per_second=\(String(format: "%.1f", Double(answered) / loadedRunSeconds))")
     print("dashboard_requests_failed=\(failed)")
     print("dashboard_runs=\(plain.map { String(format: "%.3f", $0) }.joined(separator: ","))/\(loaded.map { String(format: "%.3f", $0) }.joined(separator: ","))")
