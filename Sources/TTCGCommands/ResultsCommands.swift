@@ -20,7 +20,7 @@ public struct Inspect: ParsableCommand {
     @Flag(help: "Print one JSON object (counts, markets, summary) instead of the text.")
     var json = false
 
-    @Option(help: ArgumentHelp("Print only this field of the --json object (true/false, a number, or text), one line per --get, for shell scripts.",
+    @Option(help: ArgumentHelp("Print only this field of the --json object, one line per --get: as JSON with --json (what scripts should use), else bare text.",
                                valueName: "key"))
     var get: [String] = []
 
@@ -48,7 +48,7 @@ public struct Inspect: ParsableCommand {
                 guard let value = fields.first(where: { $0.0 == key })?.1 else {
                     throw CommandError.badInput("--get \(printable(key)): expected a field of ttcg inspect --json (\(fields.map(\.0).joined(separator: ", ")))")
                 }
-                lines.append(InspectJSON.plain(value))
+                lines.append(json ? value.rendered(pretty: false) : InspectJSON.plain(value))
             }
             print(lines.joined(separator: "\n"))
             return

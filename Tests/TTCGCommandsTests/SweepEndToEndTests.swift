@@ -356,6 +356,10 @@ final class SweepEndToEndTests: XCTestCase {
         let fields = try ttcg(["inspect", h5, "--get", "completed", "--get", "points_total", "--get", "sweep"])
         XCTAssertEqual(fields.status, 0, fields.stderr)
         XCTAssertEqual(fields.stdout, "true\n2460\n\(document["sweep"] as? String ?? "?")\n")
+        // With --json each field is printed as JSON (a string quoted): what scripts read.
+        let jsonFields = try ttcg(["inspect", h5, "--json", "--get", "completed", "--get", "points_total", "--get", "sweep"])
+        XCTAssertEqual(jsonFields.status, 0, jsonFields.stderr)
+        XCTAssertEqual(jsonFields.stdout, "true\n2460\n\"\(document["sweep"] as? String ?? "?")\"\n")
         let unknown = try ttcg(["inspect", h5, "--get", "nope"])
         XCTAssertEqual(unknown.status, 2)
         XCTAssertEqual(unknown.stderrLines.count, 1, unknown.stderr)

@@ -176,7 +176,7 @@ elif [ -e "$OUT.journal" ]; then
     MODE=(--resume)
     log "$OUT.journal exists: resuming the unfinished sweep"
 elif [ -e "$OUT" ]; then
-    state=$("$TTCG_BIN" inspect "$OUT" --get completed --get points_done --get points_total --get points_failed 2>&1) ||
+    state=$("$TTCG_BIN" inspect "$OUT" --json --get completed --get points_done --get points_total --get points_failed 2>&1) ||
         die "$OUT exists but is not a readable results file ($(printf '%s' "$state" | head -1)); move it away, or set TTCG_FORCE=1 to replace it"
     { read -r completed; read -r done_; read -r total; read -r failed; } <<< "$state"
     if [ "$completed" = true ]; then
